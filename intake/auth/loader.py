@@ -1,0 +1,20 @@
+"""How a request's session cookie becomes a staff member (or nobody)."""
+
+from __future__ import annotations
+
+from intake.extensions import db, login_manager
+from intake.models import User
+
+
+def load_user(session_id: str) -> User | None:
+    """Load the user named by ``"<id>:<session_version>"`` if that version is current."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+login_manager.user_loader(load_user)

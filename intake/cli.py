@@ -1,0 +1,201 @@
+"""The command line (CONTRACT section 5), run as ``flask --app wsgi ...``.
+
+Every bad input exits with status 2 and one line on stderr that names the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import sys
+from typing import IO, Any
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from intake import audit
+from intake.appointments import AppointmentInputError, book, parse_booking
+from intake.extensions import db
+from intake.links import intake_url
+from intake.models import Role, utcnow
+from intake.passwords import WeakPasswordError
+from intake.screening import RULESET_VERSION, ScreeningInputError, questionnaire, screen
+from intake.users import UserInputError, create_user
+
+
+class InputError(click.ClickException):
+    """Bad input: one line on stderr and exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+@click.command("questions")
+def questions_command() -> None:
+    """Print the rule set's questionnaire as JSON."""
+    _print_json(questionnaire())
+
+
+@click.command("screen")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def screen_command(file: IO[str]) -> None:
+    """Screen a JSON object of answers keyed by question id (FILE or - for stdin)."""
+    try:
+        answers = json.load(file)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError("input is not UTF-8 text") from None
+    try:
+        flags = screen(answers)
+    except ScreeningInputError as exc:
+        raise InputError(str(exc)) from None
+    _print_json({"ruleset": RULESET_VERSION, "flags": [f.to_dict() for f in flags]})
+
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help="admin, clinician or front_desk")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+def create_user_command(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff account; the password is prompted for, or read from stdin."""
+    try:
+        role_value = Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InputError(f"role {role!r} is not one of {choices}") from None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, role_value, password)
+    except (UserInputError, WeakPasswordError) as exc:
+        raise InputError(str(exc)) from None
+    audit.record(
+        audit.Action.USER_CREATED,
+        actor_kind=audit.ActorKind.SYSTEM,
+        target=("user", user.id),
+        role=role_value.value,
+    )
+    db.session.commit()
+    click.echo(f"created {role_value.value} account {user.email} (id {user.id})")
+
+
+appointments_cli = AppGroup("appointments", help="Book appointments.")
+
+
+@appointments_cli.command("add")
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--dob", required=True, help="Date of birth, YYYY-MM-DD.")
+@click.option("--at", "at", required=True, help="Local clinic time, YYYY-MM-DDTHH:MM.")
+@click.option("--email")
+@click.option("--phone")
+def add_appointment_command(
+    first_name: str, last_name: str, dob: str, at: str, email: str | None, phone: str | None
+) -> None:
+    """Book an appointment and print the patient's intake link."""
+    try:
+        booking = parse_booking(
+            first_name=first_name,
+            last_name=last_name,
+            dob=dob,
+            at=at,
+            email=email,
+            phone=phone,
+            tz=current_app.config["INTAKE_TZ"],
+        )
+    except AppointmentInputError as exc:
+        raise InputError(str(exc)) from None
+    appointment, link, token = book(booking)
+    audit.record(
+        audit.Action.APPOINTMENT_BOOKED,
+        actor_kind=audit.ActorKind.SYSTEM,
+        target=("appointment", appointment.id),
+    )
+    audit.record(
+        audit.Action.LINK_ISSUED, actor_kind=audit.ActorKind.SYSTEM, target=("link", link.id)
+    )
+    db.session.commit()
+    _print_json({"appointment_id": appointment.id, "intake_url": intake_url(token)})
+
+
+audit_cli = AppGroup("audit", help="Check the audit log.")
+
+
+@audit_cli.command("verify")
+def verify_audit_command() -> None:
+    """Check the audit log's hash chain; exit 1 when it is broken."""
+    breaks = list(audit.verify_chain())
+    for brk in breaks:
+        click.echo(f"audit event {brk.event_id}: {brk.reason}", err=True)
+    if breaks:
+        raise SystemExit(1)
+    click.echo("audit chain intact")
+
+
+DEMO_PEOPLE = (
+    ("Ana", "Lopez", "1990-04-12"),
+    ("Sam", "Taylor", "1985-11-03"),
+    ("Priya", "Shah", "1978-06-21"),
+    ("Jordan", "Reed", "2001-01-30"),
+)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Create demo staff accounts (one per role) and demo appointments, for development."""
+    if current_app.config["INTAKE_ENV"] == "production":
+        raise InputError("demo data is for development only (INTAKE_ENV=production)")
+    password = "demo-" + secrets.token_urlsafe(12)
+    click.echo("Demo staff accounts (development only; the password is shown this once):")
+    for role in Role:
+        email = f"{role.value.replace('_', '')}@demo.clinic"
+        try:
+            create_user(email, role, password)
+        except UserInputError:
+            click.echo(f"  {email:<24} already exists (password unchanged)")
+            continue
+        click.echo(f"  {email:<24} {role.value:<12} password: {password}")
+    tz = current_app.config["INTAKE_TZ"]
+    today = utcnow().astimezone(tz).date()
+    click.echo("Demo appointments and their intake links:")
+    for index, (first, last, dob) in enumerate(DEMO_PEOPLE):
+        day = today if index < 2 else today + dt.timedelta(days=1)
+        start = dt.datetime.combine(day, dt.time(23, 30 - index * 10))
+        if start.replace(tzinfo=tz) <= utcnow():
+            day, start = day + dt.timedelta(days=1), start + dt.timedelta(days=1)
+        booking = parse_booking(
+            first_name=first,
+            last_name=last,
+            dob=dob,
+            at=start.strftime("%Y-%m-%dT%H:%M"),
+            email=None,
+            phone=None,
+            tz=tz,
+        )
+        _appointment, _link, token = book(booking)
+        click.echo(
+            f"  {first} {last} (date of birth {dob}) at {start:%Y-%m-%d %H:%M}: "
+            f"{intake_url(token)}"
+        )
+    db.session.commit()
+
+
+def register(app: Any) -> None:
+    for command in (questions_command, screen_command, demo_command):
+        app.cli.add_command(command)
+    for group in (users_cli, appointments_cli, audit_cli):
+        app.cli.add_command(group)

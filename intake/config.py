@@ -1,0 +1,93 @@
+"""Configuration: defaults in code, then the environment (CONTRACT section 7)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULTS: dict[str, Any] = {
+    "INTAKE_ENV": "development",
+    "INTAKE_BASE_URL": "http://localhost:5000",
+    "INTAKE_TIMEZONE": "UTC",
+    "INTAKE_CLINIC_NAME": "Demo Skin Clinic",
+    "INTAKE_CLINIC_PHONE": "+1 555 0100",
+    # How long after the appointment's start an intake link still works.
+    "INTAKE_LINK_GRACE_HOURS": 2,
+    # Wrong dates of birth before a link locks.
+    "INTAKE_MAX_DOB_ATTEMPTS": 5,
+    # How long the patient's cookie lasts after the date of birth is confirmed.
+    "INTAKE_PATIENT_SESSION_MINUTES": 60,
+    # "owasp" (about 19 MiB, t=2, p=1) or "cheapest" (tests only).
+    "INTAKE_PASSWORD_HASHING": "owasp",
+    "INTAKE_REQUIRE_ADMIN_TOTP": False,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+}
+
+# Environment variable -> config key, with a converter for non-string values.
+ENVIRONMENT: dict[str, tuple[str, Any]] = {
+    "INTAKE_ENV": ("INTAKE_ENV", str),
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "INTAKE_BASE_URL": ("INTAKE_BASE_URL", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "INTAKE_TIMEZONE": ("INTAKE_TIMEZONE", str),
+    "INTAKE_CLINIC_NAME": ("INTAKE_CLINIC_NAME", str),
+    "INTAKE_CLINIC_PHONE": ("INTAKE_CLINIC_PHONE", str),
+    "INTAKE_LINK_GRACE_HOURS": ("INTAKE_LINK_GRACE_HOURS", int),
+    "INTAKE_PASSWORD_HASHING": ("INTAKE_PASSWORD_HASHING", str),
+    "INTAKE_REQUIRE_ADMIN_TOTP": (
+        "INTAKE_REQUIRE_ADMIN_TOTP",
+        lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
+    ),
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app; the message says what to set."""
+
+
+def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] | None) -> None:
+    """Fill ``config`` from defaults, the environment and ``overrides``, then check it."""
+    config.update(DEFAULTS)
+    for env_name, (key, convert) in ENVIRONMENT.items():
+        value = os.environ.get(env_name)
+        if value:
+            config[key] = convert(value)
+    if overrides:
+        config.update(overrides)
+
+    production = config["INTAKE_ENV"] == "production"
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError("SECRET_KEY must be set when INTAKE_ENV=production")
+        config["SECRET_KEY"] = _development_secret(instance_path)
+    config.setdefault(
+        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}"
+    )
+    config["INTAKE_BASE_URL"] = config["INTAKE_BASE_URL"].rstrip("/")
+    config.setdefault("SESSION_COOKIE_SECURE", production)
+    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+    try:
+        config["INTAKE_TZ"] = ZoneInfo(config["INTAKE_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"INTAKE_TIMEZONE={config['INTAKE_TIMEZONE']!r} is not an IANA time zone"
+        ) from exc
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Return a key kept in the instance folder, so restarts keep sessions (dev only)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,265 @@
+"""The data model. Migrations (``migrations/``) are the only way the schema is made.
+
+Times are stored in UTC and come back timezone-aware on every database.
+Acknowledgments, decisions and audit events are append-only: nothing in the
+app updates or deletes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from intake.extensions import Base, db
+
+if TYPE_CHECKING:
+    # mypy cannot see through Flask-SQLAlchemy's generated db.Model; it is a
+    # subclass of Base with the same metadata, so type-check against Base.
+    Model = Base
+else:
+    Model = db.Model
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC that is always returned timezone-aware.
+
+    SQLite has no time zones and hands back naive values; PostgreSQL keeps
+    ``timestamptz``. Both come out of this type as aware UTC datetimes.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: sa.Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+int_pk = Annotated[int, mapped_column(primary_key=True)]
+created_now = Annotated[dt.datetime, mapped_column(UTCDateTime(), default=utcnow)]
+timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]
+
+
+def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
+    """Store a StrEnum by value as a checked string (portable, readable in SQL)."""
+    return sa.Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    CLINICIAN = "clinician"
+    FRONT_DESK = "front_desk"
+
+
+class IntakeStatus(StrEnum):
+    """CONTRACT section 4, in the order an intake moves through them."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    READY = "ready"
+    NEEDS_REVIEW = "needs_review"
+    CLEARED = "cleared"
+    CLEARED_WITH_PRECAUTIONS = "cleared_with_precautions"
+    DEFERRED = "deferred"
+    NOT_SUITABLE = "not_suitable"
+
+
+DECISION_OUTCOMES: tuple[IntakeStatus, ...] = (
+    IntakeStatus.CLEARED,
+    IntakeStatus.CLEARED_WITH_PRECAUTIONS,
+    IntakeStatus.DEFERRED,
+    IntakeStatus.NOT_SUITABLE,
+)
+
+
+class User(UserMixin, Model):
+    """A staff member. Patients have no accounts: they come in through a link."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int_pk]
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on sign-out everywhere, password change, role change and
+    # deactivation; a session cookie carrying an older value stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[created_now]
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """Return the session's user id; it changes with ``session_version``.
+
+        A cookie saved before a sign-out, password change or deactivation
+        names an old version and so no longer loads anyone.
+        """
+        return f"{self.id}:{self.session_version}"
+
+
+class Appointment(Model):
+    __tablename__ = "appointments"
+
+    id: Mapped[int_pk]
+    first_name: Mapped[str] = mapped_column(sa.String(100))
+    last_name: Mapped[str] = mapped_column(sa.String(100))
+    date_of_birth: Mapped[dt.date]
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    starts_at: Mapped[timestamp] = mapped_column(index=True)
+    created_at: Mapped[created_now]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    intake: Mapped[Intake] = relationship(back_populates="appointment", uselist=False)
+    links: Mapped[list[IntakeLink]] = relationship(
+        back_populates="appointment", order_by="IntakeLink.id"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class IntakeLink(Model):
+    """A patient's way in. Only the SHA-256 of the token is stored, never the token."""
+
+    __tablename__ = "intake_links"
+
+    id: Mapped[int_pk]
+    appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[created_now]
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="links")
+
+
+class Intake(Model):
+    """One appointment's screening: answers as the patient goes, flags at submission."""
+
+    __tablename__ = "intakes"
+
+    id: Mapped[int_pk]
+    appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
+    status: Mapped[IntakeStatus] = mapped_column(
+        _enum(IntakeStatus, "intake_status"), default=IntakeStatus.NOT_STARTED, index=True
+    )
+    # Saved step by step while in progress; frozen once submitted.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Set once, at submission, and never rewritten by a later rule change.
+    ruleset_version: Mapped[str | None] = mapped_column(sa.String(32))
+    flags: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+    appointment: Mapped[Appointment] = relationship(back_populates="intake")
+    acknowledgment: Mapped[Acknowledgment | None] = relationship(
+        back_populates="intake", uselist=False
+    )
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="intake", order_by="Decision.id"
+    )
+
+
+class Acknowledgment(Model):
+    """The signed aftercare acknowledgment; at most one per intake, never edited."""
+
+    __tablename__ = "acknowledgments"
+
+    id: Mapped[int_pk]
+    intake_id: Mapped[int] = mapped_column(sa.ForeignKey("intakes.id"), unique=True)
+    items: Mapped[list[str]] = mapped_column(JSONType)
+    text_hash: Mapped[str] = mapped_column(sa.String(71))
+    signature_name: Mapped[str] = mapped_column(sa.String(200))
+    signed_at: Mapped[timestamp]
+
+    intake: Mapped[Intake] = relationship(back_populates="acknowledgment")
+
+
+class Decision(Model):
+    """A clinician's decision. A later one supersedes an earlier one; none is edited."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int_pk]
+    intake_id: Mapped[int] = mapped_column(sa.ForeignKey("intakes.id"), index=True)
+    clinician_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[IntakeStatus] = mapped_column(_enum(IntakeStatus, "decision_outcome"))
+    previous_status: Mapped[IntakeStatus] = mapped_column(
+        _enum(IntakeStatus, "decision_previous_status")
+    )
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_at: Mapped[created_now]
+
+    intake: Mapped[Intake] = relationship(back_populates="decisions")
+    clinician: Mapped[User] = relationship()
+
+
+class AuditEvent(Model):
+    """Who did what to which record, when. Never answers, names or tokens.
+
+    Each event carries the hash of the one before it, so an edited or deleted
+    row breaks the chain (``flask --app wsgi audit verify``).
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int_pk]
+    occurred_at: Mapped[created_now] = mapped_column(index=True)
+    actor_kind: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    target_type: Mapped[str | None] = mapped_column(sa.String(32))
+    target_id: Mapped[int | None]
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship()
