@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from intake import audit
