@@ -82,9 +82,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from intake import health
+    from intake.auth import access
     from intake.auth import loader  # noqa: F401 - registers the user loader
 
+    access.init_app(app)
     app.register_blueprint(health.bp)
+    # Feature blueprints, one line each:
 
 
 ERROR_CODES = (400, 401, 403, 404, 405, 410, 413, 423, 429, 500, 503)

@@ -1,0 +1,73 @@
+"""Who may use which route: the one table to read, enforced before every request.
+
+Every endpoint is listed here (exactly, or by its blueprint as ``"name.*"``).
+An endpoint that is missing is refused for everybody, and the role x route
+test fails, so a new route cannot go live without a declaration.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from http import HTTPStatus
+
+from flask import Flask, abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from intake.models import Role
+
+
+class Open(Enum):
+    """Routes that no staff sign-in guards."""
+
+    PUBLIC = "public"  # anyone: health check, static files, sign-in page
+    PATIENT = "patient"  # guarded by the intake link and the patient's own cookie
+
+
+ADMIN, CLINICIAN, FRONT_DESK = Role.ADMIN, Role.CLINICIAN, Role.FRONT_DESK
+ANY_STAFF = frozenset(Role)
+
+Access = Open | frozenset[Role]
+
+ACCESS: dict[str, Access] = {
+    # -- open ------------------------------------------------------------------
+    "static": Open.PUBLIC,
+    "health.healthz": Open.PUBLIC,
+    "patients.*": Open.PATIENT,
+    # -- sign-in and account (auth) ------------------------------------------------
+    # -- clinician review (review) -----------------------------------------------
+    # -- front desk (frontdesk) --------------------------------------------------
+    # -- admin (admin) -----------------------------------------------------------
+    # -- JSON API (api) ------------------------------------------------------------
+}
+
+
+def access_for(endpoint: str) -> Access | None:
+    """Return the declaration for ``endpoint``, or None when it has none."""
+    if endpoint in ACCESS:
+        return ACCESS[endpoint]
+    blueprint = endpoint.rpartition(".")[0]
+    return ACCESS.get(f"{blueprint}.*") if blueprint else None
+
+
+def enforce_access() -> ResponseReturnValue | None:
+    """Refuse the request unless the signed-in staff member's role is allowed."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: let the 404/405 handler answer
+        return None
+    rule = access_for(endpoint)
+    if isinstance(rule, Open):
+        return None
+    if rule is None:
+        abort(HTTPStatus.FORBIDDEN)
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(HTTPStatus.UNAUTHORIZED)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.role not in rule:
+        abort(HTTPStatus.FORBIDDEN)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_access)
