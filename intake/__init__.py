@@ -79,6 +79,11 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
 
+    @app.context_processor
+    def endpoints() -> dict[str, Any]:
+        # Lets the staff navigation show only links whose feature is installed.
+        return {"endpoints": app.view_functions}
+
 
 def register_blueprints(app: Flask) -> None:
     from intake import health
