@@ -13,7 +13,7 @@ from typing import IO, Any
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from intake import audit
 from intake.appointments import AppointmentInputError, book, parse_booking
@@ -39,12 +39,14 @@ def _print_json(data: object) -> None:
 
 
 @click.command("questions")
+@with_appcontext
 def questions_command() -> None:
     """Print the rule set's questionnaire as JSON."""
     _print_json(questionnaire())
 
 
 @click.command("screen")
+@with_appcontext
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 def screen_command(file: IO[str]) -> None:
     """Screen a JSON object of answers keyed by question id (FILE or - for stdin)."""
@@ -155,6 +157,7 @@ DEMO_PEOPLE = (
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Create demo staff accounts (one per role) and demo appointments, for development."""
     if current_app.config["INTAKE_ENV"] == "production":
@@ -188,8 +191,7 @@ def demo_command() -> None:
         )
         _appointment, _link, token = book(booking)
         click.echo(
-            f"  {first} {last} (date of birth {dob}) at {start:%Y-%m-%d %H:%M}: "
-            f"{intake_url(token)}"
+            f"  {first} {last} (date of birth {dob}) at {start:%Y-%m-%d %H:%M}: {intake_url(token)}"
         )
     db.session.commit()
 

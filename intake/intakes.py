@@ -70,9 +70,7 @@ def first_unanswered_step(answers: Mapping[str, str]) -> str | None:
     return None
 
 
-def submit(
-    intake: Intake, *, items: Iterable[str], text_hash: str, signature_name: str
-) -> bool:
+def submit(intake: Intake, *, items: Iterable[str], text_hash: str, signature_name: str) -> bool:
     """Sign the acknowledgment, screen the answers and set the status, exactly once.
 
     Return True when this call made the submission, False when one existed.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 from functools import cache
 from importlib import resources
 
@@ -14,6 +15,11 @@ from flask import current_app
 
 MIN_LENGTH = 15
 MAX_LENGTH = 128
+_REPEATED = re.compile(r"(.{1,8}?)\1+")
+_SEQUENCES = tuple(
+    run * 8 + run[::-1] * 8
+    for run in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiopasdfghjklzxcvbnm")
+)
 
 
 class WeakPasswordError(ValueError):
@@ -48,6 +54,13 @@ def check_policy(password: str, email: str) -> None:
     lowered = password.lower()
     if lowered in _blocklist() or lowered.strip() in _blocklist():
         raise WeakPasswordError("password is on the list of common or breached passwords")
+    # Few common passwords reach 15 characters, so the common ways of stretching
+    # one are refused too (NIST SP 800-63B: repetitive or sequential characters).
+    repeated = _REPEATED.fullmatch(lowered)
+    if repeated or len(set(lowered)) <= 3:
+        raise WeakPasswordError("password must not be one short piece repeated")
+    if any(lowered in run for run in _SEQUENCES):
+        raise WeakPasswordError("password must not be a run of sequential characters")
     local_part = email.split("@", 1)[0].lower()
     if len(local_part) >= 3 and local_part in lowered:
         raise WeakPasswordError("password must not contain the email address's name part")

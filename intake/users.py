@@ -15,8 +15,12 @@ class UserInputError(ValueError):
 
 
 def normalise_email(email: str) -> str:
+    # Staff addresses may use the reserved .test domain (training and test
+    # accounts); patient addresses, which must receive real mail, may not.
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        return validate_email(
+            email.strip(), check_deliverability=False, test_environment=True
+        ).normalized.lower()
     except EmailNotValidError as exc:
         raise UserInputError(f"email {email!r} is not valid: {exc}") from None
 

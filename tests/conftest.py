@@ -105,6 +105,16 @@ def _empty_all_tables() -> None:
             conn.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """Replace pytest-flask's autouse fixture that keeps a request context pushed.
+
+    With it, every test-client request reused one app context, and so one
+    database session, which production never does (Flask-SQLAlchemy's docs
+    advise against it). Tests push a context explicitly where they need one.
+    """
+
+
 @pytest.fixture
 def app_ctx(app: Flask) -> Iterator[None]:
     with app.app_context():

@@ -19,9 +19,7 @@ def test_healthz_ok(client):
 
 
 def _app_on(url: str, tmp_path) -> Flask:
-    return create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"}
-    )
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
 
 
 def test_healthz_503_when_postgres_database_is_gone(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 
 from intake.screening.aftercare import (
     AFTERCARE,
@@ -31,18 +32,22 @@ from intake.screening.rules import (
 )
 
 
-def _ruleset_version() -> str:
+def ruleset_version(
+    steps: Sequence[Step] = STEPS,
+    questions: Sequence[Question] = QUESTIONS,
+    rules: Sequence[Rule] = RULES,
+    aftercare: Sequence[AftercareItem] = AFTERCARE,
+) -> str:
     """Derive the version from everything a rule set is, so nobody has to bump it."""
     content = {
-        "steps": [[s.id, s.title] for s in STEPS],
+        "steps": [[s.id, s.title] for s in steps],
         "questions": [
-            [q.id, q.text, q.step, q.required, q.hint, q.details, str(q.source)]
-            for q in QUESTIONS
+            [q.id, q.text, q.step, q.required, q.hint, q.details, str(q.source)] for q in questions
         ],
         "rules": [
-            [r.code, r.severity.value, r.title, list(r.questions), str(r.source)] for r in RULES
+            [r.code, r.severity.value, r.title, list(r.questions), str(r.source)] for r in rules
         ],
-        "aftercare": [[a.code, a.title, a.text] for a in AFTERCARE],
+        "aftercare": [[a.code, a.title, a.text] for a in aftercare],
     }
     digest = hashlib.sha256(
         json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -50,7 +55,7 @@ def _ruleset_version() -> str:
     return f"rs-{digest[:12]}"
 
 
-RULESET_VERSION = _ruleset_version()
+RULESET_VERSION = ruleset_version()
 
 
 def questionnaire() -> dict[str, object]:
@@ -85,6 +90,7 @@ __all__ = [
     "aftercare_text",
     "needs_review",
     "questionnaire",
+    "ruleset_version",
     "screen",
     "text_hash",
     "validate",

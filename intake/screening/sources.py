@@ -61,19 +61,21 @@ CITATIONS: dict[str, Citation] = {
             "C7",
             "Spring LK, Krakowski AC, Alam M, et al. Isotretinoin and Timing of "
             "Procedural Interventions: A Systematic Review With Consensus "
-            "Recommendations. JAMA Dermatol 2017",
+            "Recommendations. JAMA Dermatol 2017;153(8):802-809. "
+            "doi:10.1001/jamadermatol.2017.2077",
             Evidence.PEER_REVIEWED,
         ),
         Citation(
             "C8",
             "Mysore V, Omprakash HM, Khatri GN. Isotretinoin and dermatosurgical "
-            "procedures. Indian J Dermatol Venereol Leprol 2019;85:18-23",
-            Evidence.PEER_REVIEWED,
+            "procedures. Indian J Dermatol Venereol Leprol 2019;85:18-23 (not verified here: "
+            "no record of this article was found)",
+            Evidence.UNVERIFIED,
         ),
         Citation(
             "C9",
             "Vaghela D, Davies E, Murray G, Convery C, Walker L. Guideline for the "
-            "Management of Herpes Simplex 1 and Cosmetic Interventions. J Clin Aesthet "
+            "Management Herpes Simplex 1 and Cosmetic Interventions [sic]. J Clin Aesthet "
             "Dermatol 2021;14(6 Suppl 1):S11-S14",
             Evidence.PEER_REVIEWED,
         ),
@@ -93,8 +95,8 @@ CITATIONS: dict[str, Citation] = {
         Citation(
             "C12",
             "Friedmann DP, Mehta E, Verma KK, Harris R. Granulomatous Reactions From "
-            "Microneedling: A Systematic Review. Dermatol Surg 2024. "
-            "doi:10.1097/DSS.0000000000004450",
+            "Microneedling: A Systematic Review of the Literature. Dermatol Surg, "
+            "published online 2024. doi:10.1097/DSS.0000000000004450",
             Evidence.PEER_REVIEWED,
         ),
         Citation(

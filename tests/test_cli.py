@@ -1,0 +1,299 @@
+"""The command line of CONTRACT section 5, including every bad-input path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from intake.extensions import db
+from intake.links import hash_token
+from intake.models import Appointment, Intake, IntakeLink, IntakeStatus, Role, User, utcnow
+from intake.passwords import verify_password
+from intake.screening import QUESTIONS, RULESET_VERSION
+from tests.conftest import STAFF_PASSWORD, all_no, count
+
+GOOD_PASSWORD = "a long enough pass phrase 73"
+
+
+@pytest.fixture
+def runner(app):
+    return (
+        app.test_cli_runner(mix_stderr=False) if _supports_mix_stderr() else app.test_cli_runner()
+    )
+
+
+def _supports_mix_stderr() -> bool:
+    import inspect
+
+    from click.testing import CliRunner
+
+    return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+def assert_input_error(result, fragment: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert fragment in lines[0]
+    assert result.stdout == ""
+
+
+# -- questions and screen ---------------------------------------------------------
+
+
+def test_questions_prints_the_questionnaire(runner):
+    result = runner.invoke(args=["questions"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["ruleset"] == RULESET_VERSION
+    assert [q["id"] for q in data["questions"]] == [q.id for q in QUESTIONS]
+    assert all(set(q) == {"id", "text", "required", "source"} for q in data["questions"])
+
+
+def test_screen_reads_a_file(runner, tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(all_no() | {"blood_thinners": "yes", "active_acne": "yes"}))
+    result = runner.invoke(args=["screen", str(path)])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ruleset"] == RULESET_VERSION
+    assert [f["code"] for f in data["flags"]] == ["ACTIVE_ACNE", "BLEEDING_RISK"]
+    assert data["flags"][1] == {
+        "code": "BLEEDING_RISK",
+        "severity": "precaution",
+        "title": "Bleeding risk",
+        "because": ["blood_thinners"],
+        "source": "article",
+    }
+
+
+def test_screen_reads_stdin(runner):
+    result = runner.invoke(args=["screen", "-"], input=json.dumps(all_no()))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["flags"] == []
+
+
+@pytest.mark.parametrize(
+    ("stdin", "fragment"),
+    [
+        ("{not json", "malformed JSON"),
+        ("", "malformed JSON"),
+        ("[1, 2]", "not an array"),
+        ('"yes"', "not a string"),
+        (json.dumps(all_no() | {"tattoo": "no"}), "unknown question id: tattoo"),
+        (
+            json.dumps({k: v for k, v in all_no().items() if k != "acne_prone"}),
+            "missing answer: acne_prone",
+        ),
+        (json.dumps(all_no() | {"acne_prone": "maybe"}), "bad value for acne_prone"),
+        (json.dumps(all_no() | {"acne_prone": True}), "bad value for acne_prone"),
+        (json.dumps(all_no() | {"acne_prone_details": 5}), "acne_prone_details must be text"),
+    ],
+)
+def test_screen_bad_input_exits_2_with_one_line(runner, stdin, fragment):
+    assert_input_error(runner.invoke(args=["screen", "-"], input=stdin), fragment)
+
+
+def test_screen_missing_file_exits_2(runner, tmp_path):
+    result = runner.invoke(args=["screen", str(tmp_path / "absent.json")])
+    assert result.exit_code == 2
+
+
+# -- users create -------------------------------------------------------------------
+
+
+def test_users_create_with_password_stdin(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "Nurse@Clinic.test", "--role", "clinician", "--password-stdin"],
+        input=GOOD_PASSWORD + "\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    with app.app_context():
+        user = db.session.execute(sa.select(User)).scalar_one()
+        assert user.email == "nurse@clinic.test"
+        assert user.role is Role.CLINICIAN
+        assert user.password_hash.startswith("$argon2id$")
+        assert GOOD_PASSWORD not in user.password_hash
+        assert verify_password(user.password_hash, GOOD_PASSWORD)
+
+
+def test_users_create_with_prompt(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "desk@clinic.test", "--role", "front_desk"],
+        input=f"{GOOD_PASSWORD}\n{GOOD_PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.stderr
+    with app.app_context():
+        assert count(User) == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "password", "fragment"),
+    [
+        ("a@clinic.test", "nurse", GOOD_PASSWORD, "role 'nurse' is not one of"),
+        ("not-an-email", "admin", GOOD_PASSWORD, "is not valid"),
+        ("a@clinic.test", "admin", "too short", "at least 15 characters"),
+        ("a@clinic.test", "admin", "x" * 129, "at most 128 characters"),
+        ("a@clinic.test", "admin", "passwordpassword", "one short piece repeated"),
+        ("a@clinic.test", "admin", "123456789123456789", "common or breached"),
+        ("a@clinic.test", "admin", "aaaaaaaaaaaaaaab", "one short piece repeated"),
+        ("a@clinic.test", "admin", "2345678901234567", "sequential"),
+        ("a@clinic.test", "admin", "zyxwvutsrqponmlk", "sequential"),
+        ("maria.lopez@clinic.test", "admin", "Maria.Lopez-rocks-2026", "name part"),
+    ],
+)
+def test_users_create_refuses_bad_input(app, runner, email, role, password, fragment):
+    result = runner.invoke(
+        args=["users", "create", email, "--role", role, "--password-stdin"], input=password + "\n"
+    )
+    assert_input_error(result, fragment)
+    with app.app_context():
+        assert count(User) == 0
+
+
+def test_users_create_refuses_duplicate_email_in_any_case(app, runner):
+    args = ["users", "create", "a@clinic.test", "--role", "admin", "--password-stdin"]
+    assert runner.invoke(args=args, input=GOOD_PASSWORD + "\n").exit_code == 0
+    args[2] = "A@Clinic.Test"
+    assert_input_error(runner.invoke(args=args, input=STAFF_PASSWORD + "\n"), "already exists")
+    with app.app_context():
+        assert count(User) == 1
+
+
+def test_password_may_be_long_and_contain_anything(app, runner):
+    # Over 64 characters, spaces and emoji, no digits or capitals: no composition rules.
+    password = "el ñandú 🦤 corre por la pampa, lejos del río y de la ciudad grande"
+    assert len(password) > 64
+    result = runner.invoke(
+        args=["users", "create", "b@clinic.test", "--role", "admin", "--password-stdin"],
+        input=password + "\n",
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+# -- appointments add -----------------------------------------------------------------
+
+
+def _future(days: int = 3) -> str:
+    return (utcnow() + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_appointments_add_books_and_prints_the_link(app, runner):
+    at = _future()
+    result = runner.invoke(
+        args=[
+            "appointments",
+            "add",
+            "--first-name",
+            "Ana",
+            "--last-name",
+            "López",
+            "--dob",
+            "1990-04-12",
+            "--at",
+            at,
+            "--email",
+            "ana@example.com",
+            "--phone",
+            "+1 555 0101",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"appointment_id", "intake_url"}
+    assert data["intake_url"].startswith("http://localhost/i/")
+    token = data["intake_url"].rsplit("/", 1)[1]
+    assert "Ana" not in data["intake_url"] and "1990" not in data["intake_url"]
+    with app.app_context():
+        appointment = db.session.get(Appointment, data["appointment_id"])
+        assert appointment.last_name == "López"
+        assert appointment.starts_at.strftime("%Y-%m-%dT%H:%M") == at  # INTAKE_TIMEZONE is UTC
+        intake = db.session.execute(sa.select(Intake)).scalar_one()
+        assert intake.status is IntakeStatus.NOT_STARTED
+        link = db.session.execute(sa.select(IntakeLink)).scalar_one()
+        assert link.token_hash == hash_token(token)
+
+
+def test_appointments_add_uses_the_clinic_time_zone(database_url, tmp_path):
+    from intake import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "x",
+            "INTAKE_TIMEZONE": "America/Los_Angeles",
+        }
+    )
+    at = _future(40)
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "appointments",
+            "add",
+            "--first-name",
+            "A",
+            "--last-name",
+            "B",
+            "--dob",
+            "1990-01-01",
+            "--at",
+            at,
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        appointment = db.session.execute(sa.select(Appointment)).scalar_one()
+        local = appointment.starts_at.astimezone(app.config["INTAKE_TZ"])
+        assert local.strftime("%Y-%m-%dT%H:%M") == at
+        assert appointment.starts_at.utcoffset() == dt.timedelta(0)
+        db.session.execute(sa.delete(IntakeLink))
+        db.session.execute(sa.delete(Intake))
+        db.session.execute(sa.delete(Appointment))
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ({"--dob": "1990-02-30"}, "date of birth '1990-02-30' is not a date"),
+        ({"--dob": "12/04/1990"}, "is not a date in the form YYYY-MM-DD"),
+        ({"--dob": "2999-01-01"}, "date of birth must be in the past"),
+        ({"--at": "2030-01-01 10:00"}, "is not in the form YYYY-MM-DDTHH:MM"),
+        ({"--at": "2030-13-01T10:00"}, "is not in the form YYYY-MM-DDTHH:MM"),
+        ({"--at": "2020-01-01T10:00"}, "appointment time is in the past"),
+        ({"--email": "not an email"}, "email 'not an email' is not valid"),
+        ({"--phone": "call me"}, "is not a phone number"),
+        ({"--first-name": "  "}, "first name is required"),
+    ],
+)
+def test_appointments_add_refuses_bad_input(app, runner, override, fragment):
+    args = {"--first-name": "Ana", "--last-name": "Lopez", "--dob": "1990-04-12", "--at": _future()}
+    args.update(override)
+    flat = ["appointments", "add", *[x for pair in args.items() for x in pair]]
+    assert_input_error(runner.invoke(args=flat), fragment)
+    with app.app_context():
+        assert count(Appointment) == 0
+
+
+def test_db_upgrade_is_available(runner):
+    result = runner.invoke(args=["db", "--help"])
+    assert result.exit_code == 0
+    assert "upgrade" in result.output
+
+
+def test_demo_creates_one_account_per_role_and_links(app, runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("/i/") == 4
+    with app.app_context():
+        roles = {u.role for u in db.session.execute(sa.select(User)).scalars()}
+        assert roles == set(Role)
+        assert count(Appointment) == 4
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0
+    assert "already exists" in again.output
