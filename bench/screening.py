@@ -10,13 +10,9 @@ from __future__ import annotations
 import os
 import platform
 import random
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from intake.screening import QUESTIONS, RULESET_VERSION, screen  # noqa: E402
+from intake.screening import QUESTIONS, RULESET_VERSION, screen
 
 SETS = 10_000
 ROUNDS = 30
