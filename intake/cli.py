@@ -10,6 +10,7 @@ import json
 import secrets
 import sys
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -148,6 +149,16 @@ def verify_audit_command() -> None:
     click.echo("audit chain intact")
 
 
+def _demo_start(index: int, tz: ZoneInfo) -> dt.datetime:
+    """Two slots later today (or early tomorrow, late at night), two tomorrow."""
+    now = utcnow().astimezone(tz).replace(tzinfo=None)
+    if index < 2:
+        soon = now + dt.timedelta(hours=2 + index)
+        return soon.replace(minute=0 if soon.minute < 30 else 30, second=0, microsecond=0)
+    tomorrow = (now + dt.timedelta(days=1)).date()
+    return dt.datetime.combine(tomorrow, dt.time(9 + 2 * (index - 2), 30))
+
+
 DEMO_PEOPLE = (
     ("Ana", "Lopez", "1990-04-12"),
     ("Sam", "Taylor", "1985-11-03"),
@@ -173,13 +184,9 @@ def demo_command() -> None:
             continue
         click.echo(f"  {email:<24} {role.value:<12} password: {password}")
     tz = current_app.config["INTAKE_TZ"]
-    today = utcnow().astimezone(tz).date()
     click.echo("Demo appointments and their intake links:")
     for index, (first, last, dob) in enumerate(DEMO_PEOPLE):
-        day = today if index < 2 else today + dt.timedelta(days=1)
-        start = dt.datetime.combine(day, dt.time(23, 30 - index * 10))
-        if start.replace(tzinfo=tz) <= utcnow():
-            day, start = day + dt.timedelta(days=1), start + dt.timedelta(days=1)
+        start = _demo_start(index, tz)
         booking = parse_booking(
             first_name=first,
             last_name=last,
