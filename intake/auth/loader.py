@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from intake.extensions import db, login_manager
+from intake.extensions import db
 from intake.models import User
 
 
@@ -16,5 +16,3 @@ def load_user(session_id: str) -> User | None:
         return None
     return user
 
-
-login_manager.user_loader(load_user)
