@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging.config
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -94,6 +96,12 @@ def register_blueprints(app: Flask) -> None:
     access.init_app(app)
     app.register_blueprint(health.bp)
     # Feature blueprints, one line each:
+    app.register_blueprint(import_module("intake.patients.views").bp)
+    app.register_blueprint(import_module("intake.auth.views").bp)
+    app.register_blueprint(import_module("intake.admin.views").bp)
+    app.register_blueprint(import_module("intake.review.views").bp)
+    app.register_blueprint(import_module("intake.frontdesk.views").bp)
+    app.register_blueprint(import_module("intake.api.views").bp)
 
 
 ERROR_CODES = (400, 401, 403, 404, 405, 410, 413, 423, 429, 500, 503)
@@ -108,9 +116,13 @@ def register_handlers(app: Flask) -> None:
         )
         return render_template("errors/error.html", code=400, message=message), 400
 
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         if request.path.startswith("/api/"):
-            return error
+            # Even where no API route matched (a path the router cannot
+            # parse), an API client gets JSON, never an HTML page.
+            from intake.api.views import json_error
+
+            return json_error(error)
         code = error.code or 500
         if code >= 500:
             db.session.rollback()

@@ -40,7 +40,10 @@ class Action(StrEnum):
     SIGN_IN = "auth.sign_in"
     SIGN_IN_FAILED = "auth.sign_in_failed"
     SIGN_OUT = "auth.sign_out"
+    SIGN_IN_THROTTLED = "auth.sign_in_throttled"
     TOTP_ENROLLED = "auth.totp_enrolled"
+    TOTP_REMOVED = "auth.totp_removed"
+    SESSION_EXPIRED = "auth.session_expired"
     PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an event tag
     INTAKE_VIEWED = "intake.viewed"
     DECISION_RECORDED = "decision.recorded"
@@ -126,12 +129,16 @@ def verify_chain(batch_size: int = 1000) -> Iterator[ChainBreak]:
     prev = GENESIS
     last_id = 0
     while True:
-        events = db.session.execute(
-            sa.select(AuditEvent)
-            .where(AuditEvent.id > last_id)
-            .order_by(AuditEvent.id)
-            .limit(batch_size)
-        ).scalars().all()
+        events = (
+            db.session.execute(
+                sa.select(AuditEvent)
+                .where(AuditEvent.id > last_id)
+                .order_by(AuditEvent.id)
+                .limit(batch_size)
+            )
+            .scalars()
+            .all()
+        )
         if not events:
             return
         for event in events:

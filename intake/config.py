@@ -23,12 +23,23 @@ DEFAULTS: dict[str, Any] = {
     # "owasp" (about 19 MiB, t=2, p=1) or "cheapest" (tests only).
     "INTAKE_PASSWORD_HASHING": "owasp",
     "INTAKE_REQUIRE_ADMIN_TOTP": False,
+    # Staff sessions (auth/admin): idle and absolute limits.
+    "INTAKE_STAFF_IDLE_MINUTES": 30,
+    "INTAKE_STAFF_SESSION_HOURS": 12,
+    # Failed sign-ins (password or code) for one email before 429, and the window.
+    "INTAKE_SIGN_IN_MAX_FAILURES": 10,
+    "INTAKE_SIGN_IN_WINDOW_SECONDS": 15 * 60,
+    # "10 within 15 minutes" means any 15 minutes, not clock-aligned blocks.
+    "RATELIMIT_STRATEGY": "moving-window",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_HEADERS_ENABLED": True,
     "BABEL_DEFAULT_LOCALE": "en",
     "MAX_CONTENT_LENGTH": 256 * 1024,
+    # A form's CSRF token lasts as long as the longest staff session (Flask-WTF's
+    # default of one hour made a slow patient or clinician lose a page of input).
+    "WTF_CSRF_TIME_LIMIT": 12 * 3600,
 }
 
 # Environment variable -> config key, with a converter for non-string values.
@@ -42,11 +53,18 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_CLINIC_NAME": ("INTAKE_CLINIC_NAME", str),
     "INTAKE_CLINIC_PHONE": ("INTAKE_CLINIC_PHONE", str),
     "INTAKE_LINK_GRACE_HOURS": ("INTAKE_LINK_GRACE_HOURS", int),
+    "INTAKE_MAX_DOB_ATTEMPTS": ("INTAKE_MAX_DOB_ATTEMPTS", int),
+    "INTAKE_PATIENT_SESSION_MINUTES": ("INTAKE_PATIENT_SESSION_MINUTES", int),
     "INTAKE_PASSWORD_HASHING": ("INTAKE_PASSWORD_HASHING", str),
     "INTAKE_REQUIRE_ADMIN_TOTP": (
         "INTAKE_REQUIRE_ADMIN_TOTP",
         lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
     ),
+    "INTAKE_STAFF_IDLE_MINUTES": ("INTAKE_STAFF_IDLE_MINUTES", int),
+    "INTAKE_STAFF_SESSION_HOURS": ("INTAKE_STAFF_SESSION_HOURS", int),
+    "INTAKE_SIGN_IN_MAX_FAILURES": ("INTAKE_SIGN_IN_MAX_FAILURES", int),
+    "INTAKE_SIGN_IN_WINDOW_SECONDS": ("INTAKE_SIGN_IN_WINDOW_SECONDS", int),
+    "RATELIMIT_KEY_PREFIX": ("RATELIMIT_KEY_PREFIX", str),
 }
 
 
@@ -69,11 +87,12 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         if production:
             raise ConfigError("SECRET_KEY must be set when INTAKE_ENV=production")
         config["SECRET_KEY"] = _development_secret(instance_path)
-    config.setdefault(
-        "SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}"
-    )
+    config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}")
     config["INTAKE_BASE_URL"] = config["INTAKE_BASE_URL"].rstrip("/")
-    config.setdefault("SESSION_COOKIE_SECURE", production)
+    # Flask's own defaults already hold SESSION_COOKIE_SECURE=False, so
+    # setdefault would never apply: only an explicit override keeps it.
+    if not (overrides and "SESSION_COOKIE_SECURE" in overrides):
+        config["SESSION_COOKIE_SECURE"] = config["INTAKE_ENV"] != "development"
     config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
     try:
         config["INTAKE_TZ"] = ZoneInfo(config["INTAKE_TIMEZONE"])

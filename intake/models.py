@@ -122,6 +122,8 @@ class User(UserMixin, Model):
     session_version: Mapped[int] = mapped_column(default=1)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The last accepted TOTP time step: a code is accepted once, never replayed.
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[created_now]
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 

@@ -14,6 +14,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from intake.auth import guard
 from intake.models import Role
 
 
@@ -35,10 +36,24 @@ ACCESS: dict[str, Access] = {
     "health.healthz": Open.PUBLIC,
     "patients.*": Open.PATIENT,
     # -- sign-in and account (auth) ------------------------------------------------
+    "auth.login": Open.PUBLIC,
+    "auth.login_code": Open.PUBLIC,
+    "auth.logout": ANY_STAFF,
+    "auth.home": ANY_STAFF,
+    "auth.account": ANY_STAFF,
+    "auth.change_password": ANY_STAFF,
+    "auth.two_factor": ANY_STAFF,
+    "auth.two_factor_remove": ANY_STAFF,
     # -- clinician review (review) -----------------------------------------------
+    "review.*": frozenset({CLINICIAN, ADMIN}),
     # -- front desk (frontdesk) --------------------------------------------------
+    "frontdesk.*": frozenset({FRONT_DESK, ADMIN}),
     # -- admin (admin) -----------------------------------------------------------
+    "admin.*": frozenset({ADMIN}),
     # -- JSON API (api) ------------------------------------------------------------
+    "api.openapi": Open.PUBLIC,
+    "api.not_found": Open.PUBLIC,  # JSON 404 for any other /api/v1/ path
+    "api.appointment_intake": frozenset({CLINICIAN, ADMIN}),
 }
 
 
@@ -51,21 +66,33 @@ def access_for(endpoint: str) -> Access | None:
 
 
 def enforce_access() -> ResponseReturnValue | None:
-    """Refuse the request unless the signed-in staff member's role is allowed."""
+    """Refuse the request unless the signed-in staff member's role is allowed.
+
+    First an idle or too old session is ended (see :mod:`intake.auth.guard`),
+    then a pending password change or compulsory authenticator comes before
+    any staff page.
+    """
     endpoint = request.endpoint
-    if endpoint is None:  # no route matched: let the 404/405 handler answer
+    if endpoint is None or endpoint == "static":  # 404/405 handlers answer unmatched URLs
         return None
+    guard.expire_if_due()
     rule = access_for(endpoint)
     if isinstance(rule, Open):
         return None
     if rule is None:
         abort(HTTPStatus.FORBIDDEN)
+    api = request.path.startswith("/api/")
     if not current_user.is_authenticated:
-        if request.path.startswith("/api/"):
+        if api:
             abort(HTTPStatus.UNAUTHORIZED)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in rule:
         abort(HTTPStatus.FORBIDDEN)
+    step = guard.required_step()
+    if step is not None and step != endpoint:
+        if api:
+            abort(HTTPStatus.FORBIDDEN)
+        return redirect(url_for(step))
     return None
 
 

@@ -15,4 +15,3 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
-

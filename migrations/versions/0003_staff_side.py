@@ -15,8 +15,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # auth/admin
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
 
 
 def downgrade():
-    pass
+    # auth/admin
+    with op.batch_alter_table("users") as batch_op:
+        batch_op.drop_column("totp_last_step")

@@ -6,10 +6,13 @@ at ``/usr/bin/chromium`` is launched directly.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
@@ -24,6 +27,24 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
+# Set INTAKE_SCREENSHOTS=docs/screenshots to (re)write the README's pictures;
+# an ordinary test run leaves the work tree alone.
+SCREENSHOTS = os.environ.get("INTAKE_SCREENSHOTS")
+SERIOUS = {"serious", "critical"}
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the page; fail on any serious or critical violation."""
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
+    assert serious == [], results.generate_report()
+
+
+def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Save a screenshot for the README when INTAKE_SCREENSHOTS names a folder."""
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=full_page)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The JSON API (CONTRACT section 6) and its OpenAPI document."""

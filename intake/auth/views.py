@@ -1,0 +1,417 @@
+"""Staff sign-in (password, then an authenticator code when enrolled), sign-out, own account."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+import pyotp
+import segno
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user, login_user, logout_user
+
+from intake import audit
+from intake.auth import guard, sessions, throttle
+from intake.auth.forms import (
+    CodeForm,
+    EmptyForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordConfirmForm,
+)
+from intake.extensions import db, limiter
+from intake.models import Role, User, utcnow
+from intake.passwords import (
+    WeakPasswordError,
+    check_policy,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from intake.users import find_by_email
+
+bp = Blueprint("auth", __name__)
+
+# How long a correct password waits for its authenticator code.
+PENDING_SECONDS = 5 * 60
+TOTP_WINDOW = 1  # one 30-second step either side, for clock drift
+
+sign_in_limit = limiter.shared_limit(
+    throttle.failure_limit,
+    scope=throttle.SCOPE,
+    key_func=throttle.email_key,
+    methods=["POST"],
+    deduct_when=throttle.counts_as_failure,
+    on_breach=throttle.on_breach,
+)
+
+HOME_BY_ROLE = {
+    Role.ADMIN: ("admin.users", "review.queue", "frontdesk.day"),
+    Role.CLINICIAN: ("review.queue",),
+    Role.FRONT_DESK: ("frontdesk.day",),
+}
+
+
+def me() -> User:
+    """Return the signed-in staff member's row (not Flask-Login's proxy)."""
+    user: User = current_user._get_current_object()
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` when it is a path on this site, else None."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(c in target for c in "\r\n\\"):
+        return None
+    return target
+
+
+def home_url(user: User) -> str:
+    for endpoint in HOME_BY_ROLE[user.role]:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return url_for("auth.account")
+
+
+def _failed_message() -> str:
+    return str(gettext("That email and password do not match an active staff account."))
+
+
+@bp.get("/staff/")
+def home() -> ResponseReturnValue:
+    """Send a signed-in staff member to their role's first page."""
+    return redirect(home_url(current_user))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@sign_in_limit
+def login() -> ResponseReturnValue:
+    """Check email and password; the same answer, in about the same time, for any failure."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or home_url(current_user))
+    form = LoginForm()
+    if request.method == "POST" and not form.validate():
+        throttle.mark_failed()
+        return render_template("auth/login.html", form=form, next_url=next_url), 200
+    if request.method == "GET":
+        return render_template("auth/login.html", form=form, next_url=next_url)
+
+    user = find_by_email(throttle.normalised(form.email.data))
+    usable = user is not None and user.active
+    # Unknown and deactivated accounts are checked against a dummy hash, so
+    # the answer takes as long as for a real account with a wrong password.
+    ok = verify_password(user.password_hash if usable and user else None, form.password.data)
+    if not ok or user is None:
+        throttle.mark_failed()
+        audit.record(
+            audit.Action.SIGN_IN_FAILED,
+            actor_kind=audit.ActorKind.ANONYMOUS,
+            target=("user", user.id) if user is not None else None,
+            factor="password",
+        )
+        db.session.commit()
+        form.password.data = ""
+        return render_template(
+            "auth/login.html", form=form, next_url=next_url, failed=_failed_message()
+        )
+
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(form.password.data)
+    if user.totp_secret:
+        session.clear()
+        session[sessions.PENDING_2FA] = {
+            "uid": user.id,
+            "ver": user.session_version,
+            "at": sessions.now(),
+            "next": next_url,
+        }
+        db.session.commit()
+        return redirect(url_for("auth.login_code"))
+    return _complete_sign_in(user, next_url, factor="password")
+
+
+def _pending_user() -> tuple[User, str | None] | None:
+    pending = session.get(sessions.PENDING_2FA)
+    if not isinstance(pending, dict):
+        return None
+    if sessions.now() - int(pending.get("at", 0)) > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, int(pending.get("uid", 0)))
+    if (
+        user is None
+        or not user.active
+        or user.session_version != pending.get("ver")
+        or not user.totp_secret
+    ):
+        return None
+    return user, safe_next(pending.get("next"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@sign_in_limit
+def login_code() -> ResponseReturnValue:
+    """Second step: a code from the authenticator the person enrolled."""
+    pending = _pending_user()
+    if pending is None:
+        session.pop(sessions.PENDING_2FA, None)
+        flash(gettext("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    user, next_url = pending
+    form = CodeForm()
+    if request.method == "GET":
+        return render_template("auth/code.html", form=form)
+    step = _accepted_step(user, form.code.data) if form.validate() else None
+    if step is None:
+        throttle.mark_failed()
+        audit.record(
+            audit.Action.SIGN_IN_FAILED,
+            actor_kind=audit.ActorKind.ANONYMOUS,
+            target=("user", user.id),
+            factor="totp",
+        )
+        db.session.commit()
+        form.code.data = ""
+        return render_template(
+            "auth/code.html",
+            form=form,
+            failed=gettext("That code did not work. Enter the code your app shows now."),
+        )
+    user.totp_last_step = step
+    return _complete_sign_in(user, next_url, factor="totp")
+
+
+def _accepted_step(user: User, code: str | None) -> int | None:
+    """Return the time step ``code`` belongs to, if it is valid and not used before."""
+    if not code or not code.isdigit() or not user.totp_secret:
+        return None
+    totp = pyotp.TOTP(user.totp_secret)
+    now = utcnow()
+    current = totp.timecode(now)
+    for offset in range(-TOTP_WINDOW, TOTP_WINDOW + 1):
+        step = current + offset
+        if pyotp.utils.strings_equal(code, totp.generate_otp(step)):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                return None  # a replayed code
+            return step
+    return None
+
+
+def _complete_sign_in(user: User, next_url: str | None, *, factor: str) -> ResponseReturnValue:
+    # A new session from nothing: whatever the cookie held before sign-in is gone.
+    session.clear()
+    login_user(user)
+    sessions.start()
+    user.last_sign_in_at = utcnow()
+    audit.record(
+        audit.Action.SIGN_IN,
+        actor_kind=audit.ActorKind.STAFF,
+        actor_id=user.id,
+        target=("user", user.id),
+        factor=factor,
+    )
+    db.session.commit()
+    return redirect(next_url or home_url(user))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out everywhere: every cookie this account was given stops working."""
+    form = EmptyForm()
+    if form.validate():
+        user = me()
+        user.session_version += 1
+        audit.record(
+            audit.Action.SIGN_OUT,
+            actor_kind=audit.ActorKind.STAFF,
+            actor_id=user.id,
+            target=("user", user.id),
+        )
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(gettext("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/account")
+def account() -> ResponseReturnValue:
+    """Show the signed-in person's account and its security settings."""
+    return render_template(
+        "auth/account.html",
+        remove_form=PasswordConfirmForm(),
+        totp_required=guard.needs_compulsory_totp(current_user)
+        or (current_app.config["INTAKE_REQUIRE_ADMIN_TOTP"] and current_user.role == Role.ADMIN),
+    )
+
+
+def _restart_session(user: User) -> None:
+    """Keep this browser signed in after ``session_version`` moved on; other cookies die."""
+    signed_in_at = session.get(sessions.SIGNED_IN_AT)
+    session.clear()
+    login_user(user)
+    sessions.start()
+    # The 12-hour limit still counts from the original sign-in.
+    if isinstance(signed_in_at, int):
+        session[sessions.SIGNED_IN_AT] = signed_in_at
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> ResponseReturnValue:
+    """Change one's own password (compulsory after an admin's reset)."""
+    user: User = me()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data):
+            form.current_password.errors.append(gettext("That is not your current password."))
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append(
+                gettext("The new password must be different from the current one.")
+            )
+        else:
+            try:
+                check_policy(form.new_password.data, user.email)
+            except WeakPasswordError as exc:
+                form.new_password.errors.append(_policy_message(exc))
+            else:
+                user.password_hash = hash_password(form.new_password.data)
+                user.must_change_password = False
+                user.session_version += 1
+                audit.record(
+                    audit.Action.PASSWORD_CHANGED,
+                    actor_kind=audit.ActorKind.STAFF,
+                    actor_id=user.id,
+                    target=("user", user.id),
+                )
+                db.session.commit()
+                _restart_session(user)
+                flash(gettext("Your password is changed. Other devices are signed out."), "info")
+                return redirect(home_url(user))
+    return render_template("auth/password.html", form=form)
+
+
+def _policy_message(exc: WeakPasswordError) -> str:
+    text = str(exc)
+    return gettext("The new %(problem)s.", problem=text) if text.startswith("password") else text
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+def two_factor() -> ResponseReturnValue:
+    """Enrol an authenticator app: scan the QR code, then confirm with one code."""
+    user: User = me()
+    if user.totp_secret:
+        flash(gettext("An authenticator app is already set up for your account."), "info")
+        return redirect(url_for("auth.account"))
+    form = CodeForm()
+    nonce = session.get(sessions.ENROLLING_SECRET)
+    if not isinstance(nonce, str) or request.method == "GET":
+        nonce = secrets.token_hex(16)
+        session[sessions.ENROLLING_SECRET] = nonce
+    secret = _enrolment_secret(user, nonce)
+    failed = None
+    if request.method == "POST":
+        totp = pyotp.TOTP(secret)
+        code = form.code.data if form.validate() else None
+        if code and code.isdigit() and totp.verify(code, valid_window=TOTP_WINDOW):
+            user.totp_secret = secret
+            user.totp_last_step = totp.timecode(utcnow())
+            audit.record(
+                audit.Action.TOTP_ENROLLED,
+                actor_kind=audit.ActorKind.STAFF,
+                actor_id=user.id,
+                target=("user", user.id),
+            )
+            db.session.commit()
+            session.pop(sessions.ENROLLING_SECRET, None)
+            flash(
+                gettext("Your authenticator app is set up. Sign-in will ask for its code."),
+                "info",
+            )
+            return redirect(url_for("auth.account"))
+        failed = gettext("That code did not match. Enter the code your app shows now.")
+        form.code.data = ""
+    uri = pyotp.TOTP(secret).provisioning_uri(
+        name=user.email, issuer_name=current_app.config["INTAKE_CLINIC_NAME"]
+    )
+    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    return render_template(
+        "auth/two_factor.html",
+        form=form,
+        qr=qr,
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        failed=failed,
+        compulsory=guard.needs_compulsory_totp(user),
+    )
+
+
+def _enrolment_secret(user: User, nonce: str) -> str:
+    """Derive the secret being enrolled from a nonce kept in the session.
+
+    The session cookie is signed, not encrypted, so it carries only the nonce:
+    the secret itself cannot be read from the cookie without ``SECRET_KEY``.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"totp-enrol:{user.id}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+@bp.post("/account/two-factor/remove")
+def two_factor_remove() -> ResponseReturnValue:
+    """Remove one's authenticator (not allowed where it is compulsory)."""
+    user: User = me()
+    form = PasswordConfirmForm()
+    if current_app.config["INTAKE_REQUIRE_ADMIN_TOTP"] and user.role == Role.ADMIN:
+        flash(gettext("Admins must keep an authenticator app at this clinic."), "error")
+    elif not user.totp_secret:
+        pass
+    elif not form.validate() or not verify_password(user.password_hash, form.password.data):
+        flash(gettext("That is not your password; the authenticator is still set up."), "error")
+    else:
+        user.totp_secret = None
+        user.totp_last_step = None
+        audit.record(
+            audit.Action.TOTP_REMOVED,
+            actor_kind=audit.ActorKind.STAFF,
+            actor_id=user.id,
+            target=("user", user.id),
+        )
+        db.session.commit()
+        flash(gettext("The authenticator app is removed from your account."), "info")
+    return redirect(url_for("auth.account"))
+
+
+def role_labels() -> dict[str, str]:
+    return {
+        Role.ADMIN.value: gettext("Admin"),
+        Role.CLINICIAN.value: gettext("Clinician"),
+        Role.FRONT_DESK.value: gettext("Front desk"),
+    }
+
+
+@bp.app_context_processor
+def staff_globals() -> dict[str, object]:
+    return {"role_labels": role_labels()}
+
+
+@bp.app_template_filter("staff_when")
+def staff_when(value: dt.datetime) -> str:
+    """Format a stored UTC time in the clinic's time zone, to the minute."""
+    local = value.astimezone(current_app.config["INTAKE_TZ"])
+    return local.strftime("%Y-%m-%d %H:%M %Z")

@@ -1,0 +1,1 @@
+"""The front desk: the day, search, booking, intake links, printed acknowledgments."""

@@ -1,0 +1,213 @@
+"""Who the patient is, between requests: the link, the intake and a signed cookie.
+
+Nothing lives in process memory: the binding is in Flask's signed session
+cookie and everything it points at is read from the database on every request,
+so any process can serve any patient request and a revoked, expired or locked
+link stops working at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask import current_app, session
+
+from intake import audit, intakes
+from intake.extensions import db
+from intake.links import LinkState, link_state
+from intake.models import Appointment, Intake, IntakeLink, IntakeStatus, utcnow
+
+SESSION_KEY = "patient"
+SUBMITTED = frozenset(set(IntakeStatus) - set(intakes.EDITABLE))
+
+
+class Refusal(StrEnum):
+    """Why a patient request cannot go on; each has its own plain page."""
+
+    UNKNOWN = "unknown"  # no such link
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    LOCKED = "locked"
+    NO_SESSION = "no_session"  # no (or an expired) confirmed date of birth
+
+
+class PatientAccessError(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
+
+
+_STATE_REFUSAL = {
+    LinkState.EXPIRED: Refusal.EXPIRED,
+    LinkState.REVOKED: Refusal.REVOKED,
+    LinkState.LOCKED: Refusal.LOCKED,
+}
+
+
+@dataclass(frozen=True)
+class Patient:
+    """The confirmed patient of this request: their link, intake and appointment."""
+
+    link: IntakeLink
+    intake: Intake
+
+    @property
+    def appointment(self) -> Appointment:
+        return self.intake.appointment
+
+    @property
+    def submitted(self) -> bool:
+        return self.intake.status in SUBMITTED
+
+
+def check_link(link: IntakeLink | None) -> IntakeLink:
+    """Return ``link`` if it still opens the intake.
+
+    :raise PatientAccessError: unknown, expired, revoked or locked.
+    """
+    if link is None:
+        raise PatientAccessError(Refusal.UNKNOWN)
+    state = link_state(link)
+    if state is not LinkState.VALID:
+        raise PatientAccessError(_STATE_REFUSAL[state])
+    return link
+
+
+def intake_of(link: IntakeLink) -> Intake:
+    return db.session.execute(
+        sa.select(Intake).where(Intake.appointment_id == link.appointment_id)
+    ).scalar_one()
+
+
+# -- The patient's cookie ------------------------------------------------------
+
+
+def _lifetime() -> int:
+    return int(current_app.config["INTAKE_PATIENT_SESSION_MINUTES"]) * 60
+
+
+def bind(link: IntakeLink, intake: Intake) -> None:
+    """Remember in the signed cookie that this browser confirmed this link's date of birth."""
+    session[SESSION_KEY] = {
+        "link": link.id,
+        "intake": intake.id,
+        "until": int(time.time()) + _lifetime(),
+    }
+
+
+def unbind() -> None:
+    session.pop(SESSION_KEY, None)
+
+
+def bound_to(link: IntakeLink) -> bool:
+    """Return whether this browser already confirmed the date of birth for ``link``."""
+    binding = _binding()
+    return binding is not None and binding["link"] == link.id
+
+
+def _binding() -> dict[str, int] | None:
+    binding = session.get(SESSION_KEY)
+    if not isinstance(binding, dict):
+        return None
+    try:
+        link_id, intake_id, until = int(binding["link"]), int(binding["intake"]), binding["until"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not isinstance(until, int) or until <= time.time():
+        return None
+    return {"link": link_id, "intake": intake_id}
+
+
+def current_patient() -> Patient:
+    """Return the confirmed patient of this request and extend their cookie.
+
+    The cookie must name a link that still works and the intake of that link's
+    appointment; a reissued link, an expired appointment or a lock ends it.
+
+    :raise PatientAccessError: no confirmed patient, or the link stopped working.
+    """
+    binding = _binding()
+    if binding is None:
+        unbind()
+        raise PatientAccessError(Refusal.NO_SESSION)
+    link = db.session.get(IntakeLink, binding["link"])
+    try:
+        link = check_link(link)
+    except PatientAccessError:
+        unbind()
+        raise
+    intake = intake_of(link)
+    if intake.id != binding["intake"]:
+        unbind()
+        raise PatientAccessError(Refusal.NO_SESSION)
+    # The lifetime counts from the last page the patient used, so a slow,
+    # careful reader is not sent back to the date of birth mid-form.
+    bind(link, intake)
+    return Patient(link, intake)
+
+
+# -- Date of birth ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrongDate:
+    attempts: int
+    remaining: int
+    locked: bool
+
+
+def record_wrong_date(link: IntakeLink) -> WrongDate:
+    """Count a wrong date of birth in the database, locking the link at the limit.
+
+    One UPDATE both counts and locks, so two processes (or two tabs) guessing
+    at once can never get past the limit between a read and a write.
+    """
+    limit = int(current_app.config["INTAKE_MAX_DOB_ATTEMPTS"])
+    now = utcnow()
+    row = db.session.execute(
+        sa.update(IntakeLink)
+        .where(IntakeLink.id == link.id, IntakeLink.locked_at.is_(None))
+        .values(
+            failed_attempts=IntakeLink.failed_attempts + 1,
+            locked_at=sa.case((IntakeLink.failed_attempts + 1 >= limit, now), else_=None),
+        )
+        .returning(IntakeLink.failed_attempts, IntakeLink.locked_at)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    db.session.expire(link)
+    if row is None:  # another request locked it a moment ago
+        return WrongDate(limit, 0, locked=True)
+    attempts, locked_at = row
+    locked = locked_at is not None
+    target = ("link", link.id)
+    audit.record(
+        audit.Action.IDENTITY_FAILED,
+        actor_kind=audit.ActorKind.ANONYMOUS,
+        target=target,
+        attempt=attempts,
+    )
+    if locked:
+        audit.record(audit.Action.LINK_LOCKED, actor_kind=audit.ActorKind.SYSTEM, target=target)
+    return WrongDate(attempts, max(limit - attempts, 0), locked)
+
+
+def confirm_identity(link: IntakeLink) -> Intake:
+    """Start the intake for a confirmed date of birth; the caller commits and binds."""
+    intake = intake_of(link)
+    link.failed_attempts = 0
+    intakes.start(intake)
+    audit.record(
+        audit.Action.IDENTITY_CONFIRMED,
+        actor_kind=audit.ActorKind.PATIENT,
+        target=("intake", intake.id),
+        link=link.id,
+    )
+    return intake
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(current_app.config["INTAKE_TZ"])

@@ -1,0 +1,289 @@
+"""The patient's pages: the link, the questions, a review, the acknowledgment, a confirmation.
+
+Only the link page carries the token. A correct date of birth binds this
+browser to the intake and the link (see :mod:`intake.patients.services`) and
+redirects to pages whose URLs carry nothing secret. Every successful POST
+redirects (303); a POST with errors shows the form again with what was sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from http import HTTPStatus
+
+from babel.dates import format_date, format_time
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, gettext
+
+from intake import audit, intakes
+from intake.extensions import db, limiter
+from intake.links import find_link, link_state
+from intake.models import IntakeLink
+from intake.patients import services
+from intake.patients.forms import STEP_FORMS, AftercareForm, DateOfBirthForm
+from intake.patients.services import (
+    PatientAccessError,
+    Refusal,
+    current_patient,
+    local_time,
+)
+from intake.screening import AFTERCARE, STEPS, aftercare_hash
+from intake.screening.questions import questions_for_step
+
+bp = Blueprint("patients", __name__)
+
+# Per client address, shared by every process through the limiter's storage
+# (Redis when REDIS_URL is set). Generous enough for a clinic tablet that many
+# patients use from one address; far too few to guess dates of birth.
+LINK_PAGE_LIMIT = "30 per minute; 300 per hour"
+DATE_OF_BIRTH_LIMIT = "10 per minute; 60 per hour"
+
+STEP_IDS = tuple(step.id for step in STEPS)
+# The question steps, then "check your answers", then the acknowledgment.
+TOTAL_PARTS = len(STEPS) + 2
+
+REFUSAL_STATUS = {
+    Refusal.UNKNOWN: HTTPStatus.NOT_FOUND,
+    Refusal.EXPIRED: HTTPStatus.GONE,
+    Refusal.REVOKED: HTTPStatus.GONE,
+    Refusal.LOCKED: HTTPStatus.LOCKED,
+    Refusal.NO_SESSION: HTTPStatus.FORBIDDEN,
+}
+
+
+@bp.errorhandler(PatientAccessError)
+def refused(error: PatientAccessError) -> ResponseReturnValue:
+    status = REFUSAL_STATUS[error.refusal]
+    return render_template("patients/notice.html", refusal=error.refusal.value), status
+
+
+def see_other(endpoint: str, step_id: str | None = None) -> ResponseReturnValue:
+    url = url_for(endpoint, step_id=step_id) if step_id else url_for(endpoint)
+    return redirect(url, code=HTTPStatus.SEE_OTHER)
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+@limiter.limit(LINK_PAGE_LIMIT)
+@limiter.limit(DATE_OF_BIRTH_LIMIT, methods=["POST"])
+def link(token: str) -> ResponseReturnValue:
+    """Ask for the date of birth; on a match, bind this browser and go on (no token after this).
+
+    A GET changes nothing but an audit record: mail scanners open links too.
+    """
+    found = find_link(token)
+    if found is None:
+        raise PatientAccessError(Refusal.UNKNOWN)
+    state = link_state(found)
+    form = DateOfBirthForm()
+    if form.is_submitted():
+        return _check_date_of_birth(found, form)
+    audit.record(
+        audit.Action.LINK_OPENED,
+        actor_kind=audit.ActorKind.ANONYMOUS,
+        target=("link", found.id),
+        state=state.value,
+    )
+    db.session.commit()
+    services.check_link(found)
+    if services.bound_to(found):
+        # Reloading or reopening the link in this browser does not ask again.
+        return see_other("patients.resume")
+    return render_template("patients/identity.html", form=form)
+
+
+def _check_date_of_birth(link: IntakeLink, form: DateOfBirthForm) -> ResponseReturnValue:
+    services.check_link(link)
+    if not form.validate():
+        # A date that cannot be read (or a stale CSRF token) is not a wrong guess.
+        return render_template("patients/identity.html", form=form)
+    if form.date_of_birth.date != link.appointment.date_of_birth:
+        wrong = services.record_wrong_date(link)
+        db.session.commit()
+        if wrong.locked:
+            raise PatientAccessError(Refusal.LOCKED)
+        return render_template("patients/identity.html", form=form, wrong=wrong)
+    intake = services.confirm_identity(link)
+    db.session.commit()
+    services.bind(link, intake)
+    return see_other("patients.resume")
+
+
+@bp.get("/intake/")
+def resume() -> ResponseReturnValue:
+    """Send the patient to where they left off."""
+    patient = current_patient()
+    if patient.submitted:
+        return see_other("patients.done")
+    step = intakes.first_unanswered_step(patient.intake.answers or {})
+    if step is None:
+        return see_other("patients.review")
+    return see_other("patients.step", step_id=step)
+
+
+@bp.route("/intake/step/<step_id>", methods=["GET", "POST"])
+def step(step_id: str) -> ResponseReturnValue:
+    """One short group of yes/no questions; saved on the server when sent."""
+    if step_id not in STEP_FORMS:
+        abort(HTTPStatus.NOT_FOUND)
+    patient = current_patient()
+    if patient.submitted:
+        return see_other("patients.done")
+    answers = dict(patient.intake.answers or {})
+    form_class = STEP_FORMS[step_id]
+    form = form_class(data=answers)
+    index = STEP_IDS.index(step_id)
+    if form.is_submitted():
+        going_back = "back" in request.form
+        valid = form.validate()
+        # Whatever passed validation is kept, even when another answer is
+        # missing or the patient goes back: nothing they entered is lost.
+        values = form.answered()
+        if values:
+            try:
+                intakes.save_step(patient.intake, step_id, values)
+            except intakes.IntakeClosedError:  # submitted from another tab meanwhile
+                return see_other("patients.done")
+            audit.record(
+                audit.Action.STEP_SAVED,
+                actor_kind=audit.ActorKind.PATIENT,
+                target=("intake", patient.intake.id),
+                step=step_id,
+                complete=valid,
+            )
+            db.session.commit()
+        if going_back:
+            previous = STEP_IDS[index - 1] if index > 0 else step_id
+            return see_other("patients.step", step_id=previous)
+        if valid:
+            following = intakes.first_unanswered_step(patient.intake.answers or {})
+            if following is None:
+                return see_other("patients.review")
+            return see_other("patients.step", step_id=following)
+    return render_template(
+        "patients/step.html",
+        form=form,
+        step=STEPS[index],
+        questions=questions_for_step(step_id),
+        part=index + 1,
+        total=TOTAL_PARTS,
+        first=index == 0,
+    )
+
+
+@bp.get("/intake/check")
+def review() -> ResponseReturnValue:
+    """All answers on one page, with a way to change each step."""
+    patient = current_patient()
+    if patient.submitted:
+        return see_other("patients.done")
+    answers = patient.intake.answers or {}
+    return render_template(
+        "patients/review.html",
+        steps=[(s, questions_for_step(s.id)) for s in STEPS],
+        answers=answers,
+        missing=intakes.first_unanswered_step(answers),
+        part=len(STEPS) + 1,
+        total=TOTAL_PARTS,
+    )
+
+
+def _aftercare_shown() -> list[tuple[str, str, str]]:
+    """The aftercare items exactly as this page shows them (translated)."""
+    return [(item.code, gettext(item.title), gettext(item.text)) for item in AFTERCARE]
+
+
+@bp.route("/intake/aftercare", methods=["GET", "POST"])
+def aftercare() -> ResponseReturnValue:
+    """Acknowledge each aftercare expectation and sign with a typed name; submits the intake."""
+    patient = current_patient()
+    if patient.submitted:
+        return see_other("patients.done")
+    missing = intakes.first_unanswered_step(patient.intake.answers or {})
+    if missing is not None:
+        return see_other("patients.step", step_id=missing)
+    shown = _aftercare_shown()
+    shown_hash = aftercare_hash(shown)
+    form = AftercareForm()
+    changed = False
+    if form.validate_on_submit():
+        if form.text_hash.data == shown_hash:
+            intakes.submit(
+                patient.intake,
+                items=[code for code, _title, _text in shown],
+                text_hash=shown_hash,
+                signature_name=form.signature_name.data,
+            )
+            # A second submission (double tap, two tabs) made nothing: the
+            # database kept the first. Both end on the same confirmation.
+            db.session.commit()
+            return see_other("patients.done")
+        # The wording changed while the page was open: ask to read it again.
+        changed = True
+    form.text_hash.data = shown_hash
+    return render_template(
+        "patients/aftercare.html",
+        form=form,
+        items=[(item, t, x) for item, (_c, t, x) in zip(AFTERCARE, shown, strict=True)],
+        changed=changed,
+        part=TOTAL_PARTS,
+        total=TOTAL_PARTS,
+    )
+
+
+@bp.get("/intake/done")
+def done() -> ResponseReturnValue:
+    """What happens next: the same words whatever the answers raised."""
+    patient = current_patient()
+    if not patient.submitted:
+        return see_other("patients.resume")
+    return render_template("patients/done.html", when=when(patient.appointment.starts_at))
+
+
+@bp.get("/intake/copy")
+def copy() -> ResponseReturnValue:
+    """A printable copy of what the patient acknowledged."""
+    patient = current_patient()
+    acknowledgment = patient.intake.acknowledgment
+    if acknowledgment is None:
+        return see_other("patients.resume")
+    shown = _aftercare_shown()
+    audit.record(
+        audit.Action.ACKNOWLEDGMENT_VIEWED,
+        actor_kind=audit.ActorKind.PATIENT,
+        target=("intake", patient.intake.id),
+    )
+    db.session.commit()
+    return render_template(
+        "patients/copy.html",
+        acknowledgment=acknowledgment,
+        signed=when(acknowledgment.signed_at),
+        when=when(patient.appointment.starts_at),
+        items=[(title, text) for code, title, text in shown if code in acknowledgment.items],
+        same_wording=aftercare_hash(shown) == acknowledgment.text_hash,
+    )
+
+
+def when(moment: dt.datetime) -> str:
+    """Return a time as the patient reads it: the clinic's zone, their language."""
+    local = local_time(moment)
+    locale = get_locale() or "en"
+    return str(
+        gettext(
+            "%(date)s at %(time)s",
+            date=format_date(local.date(), "full", locale=locale),
+            time=format_time(local, "short", tzinfo=local.tzinfo, locale=locale),
+        )
+    )
+
+
+@bp.post("/intake/finish")
+def finish() -> ResponseReturnValue:
+    """Forget this browser's confirmation (a shared clinic tablet is handed back)."""
+    services.unbind()
+    return see_other("patients.finished")
+
+
+@bp.get("/intake/finished")
+def finished() -> ResponseReturnValue:
+    return render_template("patients/notice.html", refusal="finished")

@@ -1,0 +1,1 @@
+"""Clinician review: the queue, an intake, decisions."""

@@ -1,0 +1,212 @@
+"""Clinician pages: the review queue, one intake, and recording a decision."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+
+from intake import audit
+from intake.auth.views import me
+from intake.extensions import db
+from intake.frontdesk import clock
+from intake.models import Intake, IntakeStatus
+from intake.review import services
+from intake.review.forms import DecisionForm, outcome_hints, outcome_labels
+from intake.screening import AFTERCARE, QUESTIONS, STEPS, aftercare_hash
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+# The queue's tabs: key -> the statuses it lists.
+TABS: dict[str, frozenset[IntakeStatus]] = {
+    "needs_review": frozenset({IntakeStatus.NEEDS_REVIEW}),
+    "deferred": frozenset({IntakeStatus.DEFERRED}),
+    "ready": frozenset({IntakeStatus.READY}),
+    "decided": frozenset(
+        {
+            IntakeStatus.CLEARED,
+            IntakeStatus.CLEARED_WITH_PRECAUTIONS,
+            IntakeStatus.NOT_SUITABLE,
+        }
+    ),
+}
+
+
+def tab_labels() -> dict[str, str]:
+    return {
+        "needs_review": gettext("Needs review"),
+        "deferred": gettext("Deferred"),
+        "ready": gettext("Ready (nothing to decide)"),
+        "decided": gettext("Decided"),
+    }
+
+
+def status_labels() -> dict[str, str]:
+    return {
+        IntakeStatus.NOT_STARTED.value: gettext("Not started"),
+        IntakeStatus.IN_PROGRESS.value: gettext("In progress"),
+        IntakeStatus.READY.value: gettext("Ready"),
+        IntakeStatus.NEEDS_REVIEW.value: gettext("Needs review"),
+        IntakeStatus.CLEARED.value: gettext("Cleared"),
+        IntakeStatus.CLEARED_WITH_PRECAUTIONS.value: gettext("Cleared with precautions"),
+        IntakeStatus.DEFERRED.value: gettext("Deferred"),
+        IntakeStatus.NOT_SUITABLE.value: gettext("Not suitable"),
+    }
+
+
+def severity_labels() -> dict[str, str]:
+    return {
+        "contraindication": gettext("Contraindication"),
+        "precaution": gettext("Precaution"),
+        "info": gettext("For information"),
+    }
+
+
+@bp.context_processor
+def helpers() -> dict[str, object]:
+    return {
+        **clock.template_helpers(),
+        "status_labels": status_labels(),
+        "severity_labels": severity_labels(),
+        "outcome_labels": outcome_labels(),
+    }
+
+
+@bp.get("/")
+def queue() -> ResponseReturnValue:
+    """List intakes waiting for a clinician, soonest appointment first."""
+    tab = request.args.get("show", "needs_review")
+    if tab not in TABS:
+        tab = "needs_review"
+    since, _ = clock.day_bounds(clock.clinic_today())
+    upcoming, earlier = services.queue(TABS[tab], since=since)
+    return render_template(
+        "review/queue.html",
+        tab=tab,
+        tabs=tab_labels(),
+        upcoming=upcoming,
+        earlier=earlier,
+    )
+
+
+def _intake_or_404(intake_id: int) -> Intake:
+    intake = services.submitted_intake(intake_id)
+    if intake is None:
+        abort(HTTPStatus.NOT_FOUND)
+    return intake
+
+
+@bp.get("/intakes/<int:intake_id>")
+def intake(intake_id: int) -> ResponseReturnValue:
+    """Show every answer, the flags raised at submission, the acknowledgment and decisions.
+
+    :raise 404: no such intake, or not submitted yet.
+    """
+    record = _intake_or_404(intake_id)
+    latest = services.latest_decision(record.id)
+    form = DecisionForm(
+        formdata=None,
+        seen_status=record.status.value,
+        seen_decision=str(latest.id) if latest else "",
+    )
+    return _intake_page(record, form)
+
+
+def _intake_page(
+    record: Intake,
+    form: DecisionForm,
+    status: int = HTTPStatus.OK,
+    refusal: services.DecisionRefusedError | None = None,
+) -> ResponseReturnValue:
+    audit.record(
+        audit.Action.INTAKE_VIEWED,
+        actor_kind=audit.ActorKind.STAFF,
+        actor_id=me().id,
+        target=("intake", record.id),
+        status=record.status.value,
+    )
+    db.session.commit()
+    answers = record.answers or {}
+    # The questionnaire as the patient saw it, step by step; ids no longer in
+    # the rule set are listed after it so no stored answer is ever hidden.
+    known = {q.id for q in QUESTIONS}
+    extra = sorted(k for k in answers if not k.endswith("_details") and k not in known)
+    acknowledgment = record.acknowledgment
+    return (
+        render_template(
+            "review/intake.html",
+            intake=record,
+            appointment=record.appointment,
+            flags=services.explain_flags(record.flags, answers),
+            steps=STEPS,
+            questions=QUESTIONS,
+            answers=answers,
+            extra_answers=extra,
+            acknowledgment=acknowledgment,
+            aftercare=AFTERCARE,
+            wording_matches=acknowledgment is not None
+            and acknowledgment.text_hash == aftercare_hash(),
+            decisions=list(reversed(record.decisions)),
+            decidable=record.status in services.DECIDABLE,
+            form=form,
+            hints=outcome_hints(),
+            refusal=refusal,
+            conflict=isinstance(refusal, services.AlreadyDecidedError),
+        ),
+        status,
+    )
+
+
+@bp.post("/intakes/<int:intake_id>/decision")
+def decide(intake_id: int) -> ResponseReturnValue:
+    """Record a decision, unless the intake changed since the clinician opened it.
+
+    :raise 404: no such intake, or not submitted yet.
+    """
+    record = _intake_or_404(intake_id)
+    form = DecisionForm()
+    if not form.validate():
+        return _intake_page(record, form, HTTPStatus.BAD_REQUEST)
+    try:
+        seen_status = IntakeStatus(form.seen_status.data)
+        seen_decision = int(form.seen_decision.data) if form.seen_decision.data else None
+    except ValueError:
+        abort(HTTPStatus.BAD_REQUEST)
+    outcome = IntakeStatus(form.outcome.data)
+    try:
+        decision = services.record_decision(
+            record.id,
+            clinician_id=me().id,
+            outcome=outcome,
+            note=form.note.data or "",
+            seen_status=seen_status,
+            seen_decision_id=seen_decision,
+        )
+    except services.DecisionRefusedError as refusal:
+        db.session.rollback()
+        db.session.refresh(record)
+        # The typed note is kept; the form now carries what is current, so a
+        # clinician who still wants to decide does so knowing what changed.
+        form.seen_status.data = record.status.value
+        form.seen_decision.data = str(refusal.latest.id) if refusal.latest else ""
+        return _intake_page(record, form, HTTPStatus.CONFLICT, refusal)
+    audit.record(
+        audit.Action.DECISION_RECORDED,
+        actor_kind=audit.ActorKind.STAFF,
+        actor_id=me().id,
+        target=("intake", record.id),
+        outcome=outcome.value,
+        previous=seen_status.value,
+        decision=decision.id,
+    )
+    db.session.commit()
+    flash(
+        gettext(
+            "Decision recorded: %(outcome)s.",
+            outcome=status_labels()[outcome.value],
+        ),
+        "success",
+    )
+    return redirect(url_for("review.queue"))

@@ -1,0 +1,32 @@
+"""Every patient page stays far under 30 KB with its stylesheet (bench/page_weight.py measures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import all_no
+from tests.patients.conftest import aftercare_form, answer_steps, booked, confirm
+
+BUDGET = 30 * 1024
+CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "app.css"
+
+
+def test_every_patient_page_is_under_budget(app, client):
+    _id, token = booked(app)
+    pages = {"identity": client.get(f"/i/{token}")}
+    pages["identity-error"] = client.post(f"/i/{token}", data={"date_of_birth": "1991-01-01"})
+    confirm(client, token)
+    pages["step-error"] = client.post("/intake/step/skin", data={})
+    answer_steps(client, all_no())
+    pages["review"] = client.get("/intake/check")
+    pages["aftercare-error"] = client.post("/intake/aftercare", data={})
+    client.post("/intake/aftercare", data=aftercare_form(client))
+    pages["done"] = client.get("/intake/done")
+    pages["copy"] = client.get("/intake/copy")
+    css = CSS.stat().st_size
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert html.count("<link") == 1, name  # the one stylesheet, nothing else
+        assert "<script" not in html and "<img" not in html, name
+        headers = sum(len(k) + len(v) + 4 for k, v in response.headers.items())
+        assert len(response.data) + headers + css < BUDGET, name

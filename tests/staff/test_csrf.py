@@ -1,0 +1,56 @@
+"""With CSRF on, every POST route refuses a request without a token (400), changing nothing."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+import sqlalchemy as sa
+
+from intake.extensions import db
+from intake.models import AuditEvent, Role, User
+from tests.conftest import make_user
+from tests.staff.conftest import login_as, sign_in
+from tests.staff.route_table import Route, post_routes
+
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
+
+@pytest.fixture
+def app_config():
+    return {"WTF_CSRF_ENABLED": True}
+
+
+@pytest.mark.parametrize("who", [None, Role.ADMIN], ids=["anonymous", "admin"])
+@pytest.mark.parametrize("route", post_routes(), ids=str)
+def test_post_without_a_token_is_refused(app, client, route: Route, who):
+    if who is not None:
+        login_as(client, make_user(who))
+    before = db.session.execute(sa.select(sa.func.count(AuditEvent.id))).scalar_one()
+    response = client.post(route.url(app), data={"email": "a@clinic.test", "role": "admin"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST, f"{route}: {response.status_code}"
+    db.session.rollback()
+    after = db.session.execute(sa.select(sa.func.count(AuditEvent.id))).scalar_one()
+    assert after == before
+
+
+def test_a_wrong_token_is_refused_too(client):
+    user = make_user(Role.ADMIN)
+    login_as(client, user)
+    response = client.post(f"/admin/users/{user.id}/deactivate", data={"csrf_token": "forged"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "Nothing was saved" in response.get_data(as_text=True)
+
+
+def test_with_the_token_from_the_form_sign_in_and_admin_actions_work(client):
+    admin = make_user(Role.ADMIN)
+    other = make_user(Role.CLINICIAN)
+    assert sign_in(client, admin.email).status_code == HTTPStatus.FOUND
+    page = client.get(f"/admin/users/{other.id}").get_data(as_text=True)
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(page)
+    response = client.post(f"/admin/users/{other.id}/deactivate", data={"csrf_token": token})
+    assert response.status_code == HTTPStatus.FOUND
+    db.session.expire_all()
+    assert db.session.get(User, other.id).active is False
