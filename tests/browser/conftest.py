@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from werkzeug.serving import make_server
+
+from tests.conftest import STAFF_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,6 +40,15 @@ def assert_accessible(page: Page) -> None:
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
     assert serious == [], results.generate_report()
+
+
+def sign_in(page: Page, base: str, email: str, password: str = STAFF_PASSWORD) -> None:
+    """Sign in through the real form and wait until a staff page shows."""
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def shoot(page: Page, name: str, *, full_page: bool = True) -> None:

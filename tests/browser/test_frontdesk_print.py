@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 from intake.frontdesk.clock import clinic_today
 from intake.models import Role
 from intake.screening import aftercare_hash
-from tests.browser.conftest import assert_accessible, shoot
-from tests.conftest import STAFF_PASSWORD, make_appointment, make_user
+from tests.browser.conftest import assert_accessible, shoot, sign_in
+from tests.conftest import make_appointment, make_user
 from tests.staff.conftest import make_submitted
 
 pytestmark = pytest.mark.browser
@@ -23,14 +23,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True}
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_the_front_desk_runs_the_day_books_and_prints(

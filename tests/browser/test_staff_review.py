@@ -11,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from intake.extensions import db
 from intake.models import Decision, Intake, IntakeStatus, Role
-from tests.browser.conftest import assert_accessible, shoot
-from tests.conftest import STAFF_PASSWORD, make_user
+from tests.browser.conftest import assert_accessible, shoot, sign_in
+from tests.conftest import make_user
 from tests.staff.conftest import make_submitted
 
 pytestmark = pytest.mark.browser
@@ -23,14 +23,6 @@ pytestmark = pytest.mark.browser
 def app_config():
     # CSRF on, as in production: the browser carries every token itself.
     return {"WTF_CSRF_ENABLED": True, "INTAKE_TIMEZONE": "Europe/London"}
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(STAFF_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_a_clinician_signs_in_and_decides_from_the_queue(
