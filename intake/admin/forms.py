@@ -8,6 +8,7 @@ from wtforms import DateField, EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from intake.forms import strip
 from intake.models import Role
 
 ROLE_CHOICES = [
@@ -17,15 +18,11 @@ ROLE_CHOICES = [
 ]
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class NewUserForm(FlaskForm):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter the person's work email address.")), Length(max=254)],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
     )
     role = SelectField(

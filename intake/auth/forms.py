@@ -7,11 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from intake.forms import strip
 from intake.passwords import MAX_LENGTH
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def _digits(value: str | None) -> str | None:
@@ -23,7 +20,7 @@ class LoginForm(FlaskForm):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
     password = PasswordField(

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
+from intake.forms import strip
 from intake.screening import AFTERCARE, STEPS, Question
 from intake.screening.questions import questions_for_step
 from intake.screening.rules import MAX_DETAILS_LENGTH
@@ -18,12 +19,8 @@ from intake.screening.rules import MAX_DETAILS_LENGTH
 EARLIEST_BIRTH_YEAR = 1900
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class DateOfBirthForm(FlaskForm):
-    date_of_birth = StringField(_l("Date of birth"), filters=[_strip])
+    date_of_birth = StringField(_l("Date of birth"), filters=[strip])
 
     def validate_date_of_birth(self, field: Field) -> None:
         text = field.data or ""
@@ -76,10 +73,10 @@ def _make_step_form(step_id: str) -> type[StepForm]:
     for question in questions:
         # A StringField, not a RadioField: the template renders the radio pair
         # and the only valid values are checked here, with one clear message.
-        fields[question.id] = StringField(validators=[YesNo()], filters=[_strip])
+        fields[question.id] = StringField(validators=[YesNo()], filters=[strip])
         if question.details:
             fields[question.details_field] = TextAreaField(
-                filters=[_strip],
+                filters=[strip],
                 validators=[
                     Length(
                         max=MAX_DETAILS_LENGTH,
@@ -107,7 +104,7 @@ class Ticked:
 class AftercareFormBase(FlaskForm):
     signature_name = StringField(
         _l("Your full name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(_l("Type your full name to sign.")),
             Length(max=200, message=_l("Please keep your name to 200 characters or fewer.")),

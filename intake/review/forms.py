@@ -10,6 +10,7 @@ from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from intake.forms import strip
 from intake.models import IntakeStatus
 from intake.review.services import MAX_NOTE_LENGTH, note_required
 
@@ -36,10 +37,6 @@ def outcome_hints() -> dict[str, Any]:
     }
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class DecisionForm(FlaskForm):
     outcome = RadioField(
         _l("Outcome"),
@@ -52,7 +49,7 @@ class DecisionForm(FlaskForm):
             "Required unless you clear the patient. Staff at the treatment see it; the patient "
             "does not."
         ),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             Length(
                 max=MAX_NOTE_LENGTH,
