@@ -19,10 +19,19 @@ from flask.cli import AppGroup, with_appcontext
 from intake import audit
 from intake.appointments import AppointmentInputError, book, parse_booking
 from intake.extensions import db
+from intake.intakes import start, submit
 from intake.links import intake_url
-from intake.models import Role, utcnow
+from intake.models import Intake, Role, utcnow
 from intake.passwords import WeakPasswordError
-from intake.screening import RULESET_VERSION, ScreeningInputError, questionnaire, screen
+from intake.screening import (
+    AFTERCARE_CODES,
+    QUESTIONS,
+    RULESET_VERSION,
+    ScreeningInputError,
+    aftercare_hash,
+    questionnaire,
+    screen,
+)
 from intake.users import UserInputError, create_user
 
 
@@ -196,11 +205,28 @@ def demo_command() -> None:
             phone=None,
             tz=tz,
         )
-        _appointment, _link, token = book(booking)
+        appointment, _link, token = book(booking)
+        note = ""
+        if index == 1:
+            _submit_demo_intake(appointment.intake, f"{first} {last}")
+            note = " (already answered: waiting in the clinician's review queue)"
         click.echo(
-            f"  {first} {last} (date of birth {dob}) at {start:%Y-%m-%d %H:%M}: {intake_url(token)}"
+            f"  {first} {last} (date of birth {dob}) at {start:%Y-%m-%d %H:%M}: "
+            f"{intake_url(token)}{note}"
         )
     db.session.commit()
+
+
+def _submit_demo_intake(intake: Intake, name: str) -> None:
+    """Answer and sign one demo intake, so the review queue has something to show."""
+    start(intake)
+    intake.answers = {q.id: "no" for q in QUESTIONS} | {
+        "active_acne": "yes",
+        "active_acne_details": "two spots on the chin",
+        "blood_thinners": "yes",
+        "blood_thinners_details": "aspirin 75 mg daily",
+    }
+    submit(intake, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name=name)
 
 
 def register(app: Any) -> None:

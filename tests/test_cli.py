@@ -290,10 +290,13 @@ def test_demo_creates_one_account_per_role_and_links(app, runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert result.output.count("/i/") == 4
+    assert "waiting in the clinician's review queue" in result.output
     with app.app_context():
         roles = {u.role for u in db.session.execute(sa.select(User)).scalars()}
         assert roles == set(Role)
         assert count(Appointment) == 4
+        statuses = sorted(i.status for i in db.session.execute(sa.select(Intake)).scalars())
+        assert statuses == ["needs_review"] + ["not_started"] * 3
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0
     assert "already exists" in again.output
