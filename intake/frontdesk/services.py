@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import segno
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from intake.appointments import AppointmentInputError, Booking, parse_booking
 from intake.extensions import db
@@ -78,6 +79,12 @@ def search(query: str) -> list[Row]:
 
 
 def _rows(stmt: sa.Select[Appointment]) -> list[Row]:
+    # Each row shows the intake, its acknowledgment and the latest link: load
+    # them in three queries for the whole list, not three per appointment.
+    stmt = stmt.options(
+        selectinload(Appointment.intake).selectinload(Intake.acknowledgment),
+        selectinload(Appointment.links),
+    )
     appointments = db.session.execute(stmt).scalars().all()
     return [row_for(a) for a in appointments]
 
