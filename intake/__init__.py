@@ -7,18 +7,19 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, has_request_context, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from intake import clock, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
 from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
+from intake.wording import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
-SUPPORTED_LOCALES = ("en",)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -67,11 +68,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def select_locale() -> str | None:
+    if not has_request_context():  # a command or a job: the default language
+        return None
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
 
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    unit_of_work.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
@@ -86,7 +90,9 @@ def register_extensions(app: Flask) -> None:
     @app.context_processor
     def endpoints() -> dict[str, Any]:
         # Lets the staff navigation show only links whose feature is installed.
-        return {"endpoints": app.view_functions}
+        return {"endpoints": app.view_functions, **clock.template_helpers()}
+
+    app.add_template_filter(lambda moment: clock.when(moment, "stamp"), "staff_when")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -124,8 +130,6 @@ def register_handlers(app: Flask) -> None:
 
             return json_error(error)
         code = error.code or 500
-        if code >= 500:
-            db.session.rollback()
         return render_template("errors/error.html", code=code, message=None), code
 
     for code in ERROR_CODES:

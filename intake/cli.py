@@ -16,10 +16,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from intake import audit
-from intake.appointments import AppointmentInputError, book, parse_booking
-from intake.extensions import db
-from intake.intakes import start, submit
+from intake import appointments, audit, intakes
 from intake.links import intake_url
 from intake.models import Intake, Role, utcnow
 from intake.passwords import WeakPasswordError
@@ -27,12 +24,14 @@ from intake.screening import (
     AFTERCARE_CODES,
     QUESTIONS,
     RULESET_VERSION,
+    STEPS,
     ScreeningInputError,
-    aftercare_hash,
     questionnaire,
     screen,
 )
+from intake.unit_of_work import transactional
 from intake.users import UserInputError, create_user
+from intake.wording import aftercare_shown, hash_of
 
 
 class InputError(click.ClickException):
@@ -80,6 +79,7 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.argument("email")
 @click.option("--role", required=True, help="admin, clinician or front_desk")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@transactional
 def create_user_command(email: str, role: str, password_stdin: bool) -> None:
     """Create a staff account; the password is prompted for, or read from stdin."""
     try:
@@ -101,7 +101,6 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
         target=("user", user.id),
         role=role_value.value,
     )
-    db.session.commit()
     click.echo(f"created {role_value.value} account {user.email} (id {user.id})")
 
 
@@ -115,33 +114,46 @@ appointments_cli = AppGroup("appointments", help="Book appointments.")
 @click.option("--at", "at", required=True, help="Local clinic time, YYYY-MM-DDTHH:MM.")
 @click.option("--email")
 @click.option("--phone")
+@transactional
 def add_appointment_command(
     first_name: str, last_name: str, dob: str, at: str, email: str | None, phone: str | None
 ) -> None:
     """Book an appointment and print the patient's intake link."""
+    values = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "dob": dob,
+        "at": at,
+        "email": email,
+        "phone": phone,
+    }
     try:
-        booking = parse_booking(
-            first_name=first_name,
-            last_name=last_name,
-            dob=dob,
-            at=at,
-            email=email,
-            phone=phone,
-            tz=current_app.config["INTAKE_TZ"],
-        )
-    except AppointmentInputError as exc:
-        raise InputError(str(exc)) from None
-    appointment, link, token = book(booking)
-    audit.record(
-        audit.Action.APPOINTMENT_BOOKED,
-        actor_kind=audit.ActorKind.SYSTEM,
-        target=("appointment", appointment.id),
-    )
-    audit.record(
-        audit.Action.LINK_ISSUED, actor_kind=audit.ActorKind.SYSTEM, target=("link", link.id)
-    )
-    db.session.commit()
+        booking = appointments.parse_booking(values, tz=current_app.config["INTAKE_TZ"])
+        appointment, _link, token = appointments.book(booking)
+    except appointments.BookingInputError as exc:
+        field, code = next(iter(exc.errors.items()))
+        raise InputError(BOOKING_MESSAGES[code].format(value=values[field])) from None
+    except appointments.DuplicateBookingError as exc:
+        raise InputError(
+            f"this patient already has an appointment at this time (appointment {exc.existing_id})"
+        ) from None
     _print_json({"appointment_id": appointment.id, "intake_url": intake_url(token)})
+
+
+# The command line's words for each code of appointments.parse_booking.
+BOOKING_MESSAGES = {
+    "first_name.required": "first name is required",
+    "first_name.too_long": "names must be at most 100 characters",
+    "last_name.required": "last name is required",
+    "last_name.too_long": "names must be at most 100 characters",
+    "dob.format": "date of birth {value!r} is not a date in the form YYYY-MM-DD",
+    "dob.future": "date of birth must be in the past",
+    "dob.too_early": "date of birth must be after 1900",
+    "at.format": "appointment time {value!r} is not in the form YYYY-MM-DDTHH:MM",
+    "at.past": "appointment time is in the past",
+    "email.invalid": "email {value!r} is not valid: enter an address like name@example.com",
+    "phone.invalid": "phone {value!r} is not a phone number",
+}
 
 
 audit_cli = AppGroup("audit", help="Check the audit log.")
@@ -178,6 +190,7 @@ DEMO_PEOPLE = (
 
 @click.command("demo")
 @with_appcontext
+@transactional
 def demo_command() -> None:
     """Create demo staff accounts (one per role) and demo appointments, for development."""
     if current_app.config["INTAKE_ENV"] == "production":
@@ -187,25 +200,35 @@ def demo_command() -> None:
     for role in Role:
         email = f"{role.value.replace('_', '')}@demo.clinic"
         try:
-            create_user(email, role, password)
+            user = create_user(email, role, password)
         except UserInputError:
             click.echo(f"  {email:<24} already exists (password unchanged)")
             continue
+        audit.record(
+            audit.Action.USER_CREATED,
+            actor_kind=audit.ActorKind.SYSTEM,
+            target=("user", user.id),
+            role=role.value,
+        )
         click.echo(f"  {email:<24} {role.value:<12} password: {password}")
     tz = current_app.config["INTAKE_TZ"]
     click.echo("Demo appointments and their intake links:")
     for index, (first, last, dob) in enumerate(DEMO_PEOPLE):
         start = _demo_start(index, tz)
-        booking = parse_booking(
-            first_name=first,
-            last_name=last,
-            dob=dob,
-            at=start.strftime("%Y-%m-%dT%H:%M"),
-            email=None,
-            phone=None,
+        booking = appointments.parse_booking(
+            {
+                "first_name": first,
+                "last_name": last,
+                "dob": dob,
+                "at": start.strftime(appointments.TIME_FORMAT),
+            },
             tz=tz,
         )
-        appointment, _link, token = book(booking)
+        try:
+            appointment, _link, token = appointments.book(booking)
+        except appointments.DuplicateBookingError:
+            click.echo(f"  {first} {last} at {start:%Y-%m-%d %H:%M}: already booked")
+            continue
         note = ""
         if index == 1:
             _submit_demo_intake(appointment.intake, f"{first} {last}")
@@ -214,19 +237,23 @@ def demo_command() -> None:
             f"  {first} {last} (date of birth {dob}) at {start:%Y-%m-%d %H:%M}: "
             f"{intake_url(token)}{note}"
         )
-    db.session.commit()
 
 
 def _submit_demo_intake(intake: Intake, name: str) -> None:
-    """Answer and sign one demo intake, so the review queue has something to show."""
-    start(intake)
-    intake.answers = {q.id: "no" for q in QUESTIONS} | {
+    """Answer and sign one demo intake, through the patient's own services."""
+    intakes.start(intake.id)
+    answers = {q.id: "no" for q in QUESTIONS} | {
         "active_acne": "yes",
         "active_acne_details": "two spots on the chin",
         "blood_thinners": "yes",
         "blood_thinners_details": "aspirin 75 mg daily",
     }
-    submit(intake, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name=name)
+    for step in STEPS:
+        intakes.save_step(intake.id, step.id, answers)
+    shown = aftercare_shown()
+    intakes.submit(
+        intake.id, items=AFTERCARE_CODES, text_hash=hash_of(shown), signature_name=name, shown=shown
+    )
 
 
 def register(app: Any) -> None:

@@ -1,50 +1,77 @@
 """An intake's life on the patient's side: start, save each step, submit once.
 
-Views call these and commit; nothing here commits. Submitting is idempotent in
-the database itself: the acknowledgment insert does nothing when one exists,
-so a double tap, a resubmitted form or two tabs make exactly one submission.
+Each function is one state change: it locks the intake row, checks inside the
+transaction the status it needs, changes it and writes its audit event. None
+commits (see :mod:`intake.unit_of_work`). Because a step save and a submission
+both lock the same row first, a save that arrives after the submission sees
+the submitted status and is refused: the answers that were screened are the
+answers stored, and the flags always match them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy.dialects import postgresql, sqlite
+import sqlalchemy as sa
 
 from intake import audit
+from intake.errors import ConflictError, InputError
 from intake.extensions import db
-from intake.models import Acknowledgment, Intake, IntakeStatus, utcnow
+from intake.models import EDITABLE, SUBMITTED, Acknowledgment, Intake, IntakeStatus, utcnow
 from intake.screening import (
     AFTERCARE_CODES,
     QUESTIONS_BY_ID,
     RULESET_VERSION,
     STEPS,
+    ScreeningInputError,
     needs_review,
     screen,
 )
 from intake.screening.questions import questions_for_step
 from intake.screening.rules import MAX_DETAILS_LENGTH
+from intake.unit_of_work import locked
+from intake.wording import ShownItem, aftercare_shown, hash_of
 
-EDITABLE = (IntakeStatus.NOT_STARTED, IntakeStatus.IN_PROGRESS)
-
-
-class IntakeClosedError(Exception):
-    """The intake was already submitted; its answers can no longer change."""
+MAX_SIGNATURE_LENGTH = 200
 
 
-def start(intake: Intake) -> None:
-    """Mark the intake in progress when the patient's identity is first confirmed."""
+class IntakeClosedError(ConflictError):
+    """The intake was already submitted (or not started): its answers can no longer change."""
+
+    code = "intake.closed"
+
+
+class WordingChangedError(ConflictError):
+    """The aftercare wording the patient read is not the wording in force now."""
+
+    code = "wording.changed"
+
+
+def lock(intake_id: int) -> Intake:
+    """Return the intake, its row locked until the end of the transaction."""
+    return db.session.execute(locked(sa.select(Intake).where(Intake.id == intake_id))).scalar_one()
+
+
+def start(intake_id: int) -> Intake:
+    """Mark the intake in progress (the patient confirmed who they are); no-op after that."""
+    intake = lock(intake_id)
     if intake.status is IntakeStatus.NOT_STARTED:
         intake.status = IntakeStatus.IN_PROGRESS
         intake.started_at = utcnow()
+    return intake
 
 
-def save_step(intake: Intake, step_id: str, values: Mapping[str, str]) -> None:
+def save_step(
+    intake_id: int, step_id: str, values: Mapping[str, str], *, complete: bool = True
+) -> Intake:
     """Merge one step's answers (already validated by its form) into the intake.
 
     Only the step's own question ids and ``<id>_details`` fields are taken;
     details are dropped when the answer is ``no``, so stale text never lingers.
+
+    :raise IntakeClosedError: the intake was submitted meanwhile (nothing changes).
     """
+    intake = lock(intake_id)
     if intake.status not in EDITABLE:
         raise IntakeClosedError
     merged = dict(intake.answers or {})
@@ -60,6 +87,15 @@ def save_step(intake: Intake, step_id: str, values: Mapping[str, str]) -> None:
             merged.pop(question.details_field, None)
     # A new dict, so SQLAlchemy sees the JSON column change.
     intake.answers = merged
+    audit.record(
+        audit.Action.STEP_SAVED,
+        actor_kind=audit.ActorKind.PATIENT,
+        target=("intake", intake.id),
+        step=step_id,
+        complete=complete,
+    )
+    db.session.flush()
+    return intake
 
 
 def first_unanswered_step(answers: Mapping[str, str]) -> str | None:
@@ -70,51 +106,69 @@ def first_unanswered_step(answers: Mapping[str, str]) -> str | None:
     return None
 
 
-def submit(intake: Intake, *, items: Iterable[str], text_hash: str, signature_name: str) -> bool:
-    """Sign the acknowledgment, screen the answers and set the status, exactly once.
+def submit(
+    intake_id: int,
+    *,
+    items: Iterable[str],
+    text_hash: str,
+    signature_name: str,
+    shown: Sequence[ShownItem] | None = None,
+) -> bool:
+    """Sign the acknowledgment, screen the stored answers and set the status, exactly once.
 
-    Return True when this call made the submission, False when one existed.
-    :raise ScreeningInputError: the answers are incomplete.
-    :raise IntakeClosedError: nothing to submit (not started).
+    ``shown`` is the aftercare wording exactly as the page showed it (its
+    language included; the current English wording when omitted) and
+    ``text_hash`` the hash the patient's form carried: they must agree, so the
+    stored hash is always that of the text the patient read.
+
+    Return True when this call made the submission, False when it had been made.
+
+    :raise IntakeClosedError: not started.
+    :raise WordingChangedError: the wording changed while the page was open.
+    :raise InputError: an answer is missing or an item was not acknowledged.
     """
-    if intake.status is IntakeStatus.NOT_STARTED:
-        raise IntakeClosedError
-    items = list(items)
-    if sorted(items) != sorted(AFTERCARE_CODES):
-        raise ValueError("every aftercare item must be acknowledged")
-    flags = screen(intake.answers)
-    now = utcnow()
-    insert = _insert(Acknowledgment).values(
-        intake_id=intake.id,
-        items=items,
-        text_hash=text_hash,
-        signature_name=signature_name,
-        signed_at=now,
-    )
-    created = db.session.execute(
-        insert.on_conflict_do_nothing(index_elements=["intake_id"]).returning(Acknowledgment.id)
-    ).scalar_one_or_none()
-    if created is None:
+    intake = lock(intake_id)
+    if intake.status in SUBMITTED:
         return False
+    if intake.status is not IntakeStatus.IN_PROGRESS:
+        raise IntakeClosedError
+    shown_hash = hash_of(aftercare_shown() if shown is None else shown)
+    if text_hash != shown_hash:
+        raise WordingChangedError
+    if sorted(items) != sorted(AFTERCARE_CODES):
+        raise InputError("aftercare.incomplete", field="items")
+    name = signature_name.strip()
+    if not name or len(name) > MAX_SIGNATURE_LENGTH:
+        raise InputError("signature.invalid", field="signature_name")
+    answers = dict(intake.answers or {})
+    try:
+        flags = screen(answers)
+    except ScreeningInputError:
+        raise InputError("answers.incomplete", field="answers") from None
+    now = utcnow()
     intake.flags = [f.to_dict() for f in flags]
     intake.ruleset_version = RULESET_VERSION
     intake.submitted_at = now
     intake.status = IntakeStatus.NEEDS_REVIEW if needs_review(flags) else IntakeStatus.READY
+    db.session.add(
+        Acknowledgment(
+            intake_id=intake.id,
+            items=list(AFTERCARE_CODES),
+            text_hash=shown_hash,
+            signature_name=name,
+            signed_at=now,
+        )
+    )
+    # The unique index on acknowledgments.intake_id keeps one acknowledgment
+    # even if a future bug skipped the row lock above.
+    db.session.flush()
     audit.record(
         audit.Action.INTAKE_SUBMITTED,
         actor_kind=audit.ActorKind.PATIENT,
         target=("intake", intake.id),
         status=intake.status.value,
     )
-    db.session.flush()
     return True
-
-
-def _insert(model: type[Acknowledgment]) -> postgresql.Insert | sqlite.Insert:
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
 
 
 def is_known_question(field: str) -> bool:

@@ -1,4 +1,10 @@
-"""Intake links: a 256-bit random token per link, of which only the SHA-256 is kept."""
+"""Intake links: a 256-bit random token per link, of which only the SHA-256 is kept.
+
+At most one link per appointment is open (not revoked): the database holds
+that with a partial unique index, and :func:`issue` locks the appointment row
+before revoking the open link and adding the new one, so two reissues at once
+queue up and the second revokes the first's link.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,15 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask import current_app
 
+from intake import audit
+from intake.errors import ConflictError
 from intake.extensions import db
 from intake.models import Appointment, IntakeLink, utcnow
+from intake.unit_of_work import locked
 
 TOKEN_BYTES = 32
+# token_urlsafe(32) is 43 characters; anything much longer is not a token.
+MAX_TOKEN_LENGTH = 128
 
 
 class LinkState(StrEnum):
@@ -21,6 +32,12 @@ class LinkState(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     LOCKED = "locked"
+
+
+class AppointmentPassedError(ConflictError):
+    """The appointment's links can no longer work, so a new one would not either."""
+
+    code = "appointment.passed"
 
 
 def hash_token(token: str) -> str:
@@ -31,29 +48,51 @@ def intake_url(token: str) -> str:
     return f"{current_app.config['INTAKE_BASE_URL']}/i/{token}"
 
 
-def issue_link(appointment: Appointment, issued_by_id: int | None = None) -> tuple[IntakeLink, str]:
-    """Revoke the appointment's open links and issue a new one; return it and its token.
+def lock_appointment(appointment_id: int) -> Appointment:
+    return db.session.execute(
+        locked(sa.select(Appointment).where(Appointment.id == appointment_id))
+    ).scalar_one()
 
-    The token is returned once, to be shown or sent; it cannot be recovered later.
+
+def issue(
+    appointment_id: int, *, by: int | None = None, first: bool = False
+) -> tuple[IntakeLink, str]:
+    """Revoke the appointment's open link and issue a new one; return it and its token.
+
+    The token is returned once, to be shown or sent; it cannot be recovered
+    later. ``first`` marks the link made with the booking (``link.issued``);
+    any other is a reissue (``link.reissued``). The event's target is the
+    appointment, whoever issues it (the front desk, the command line).
+
+    :raise AppointmentPassedError: the new link would not work.
     """
+    appointment = lock_appointment(appointment_id)
     now = utcnow()
+    if now >= expires_at(appointment):
+        raise AppointmentPassedError
     db.session.execute(
         sa.update(IntakeLink)
         .where(IntakeLink.appointment_id == appointment.id, IntakeLink.revoked_at.is_(None))
         .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
     )
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    link = IntakeLink(
-        appointment_id=appointment.id, token_hash=hash_token(token), issued_by_id=issued_by_id
-    )
+    link = IntakeLink(appointment_id=appointment.id, token_hash=hash_token(token), issued_by_id=by)
     db.session.add(link)
     db.session.flush()
+    audit.record(
+        audit.Action.LINK_ISSUED if first else audit.Action.LINK_REISSUED,
+        actor_kind=audit.ActorKind.STAFF if by is not None else audit.ActorKind.SYSTEM,
+        actor_id=by,
+        target=("appointment", appointment.id),
+        link=link.id,
+    )
     return link, token
 
 
 def find_link(token: str) -> IntakeLink | None:
     """Return the link whose token this is, or None; the lookup is by hash only."""
-    if not token or len(token) > 128:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     return db.session.execute(
         sa.select(IntakeLink).where(IntakeLink.token_hash == hash_token(token))
@@ -64,6 +103,11 @@ def expires_at(appointment: Appointment) -> dt.datetime:
     """A link works until a short grace period after the appointment starts."""
     grace = dt.timedelta(hours=current_app.config["INTAKE_LINK_GRACE_HOURS"])
     return appointment.starts_at + grace
+
+
+def usable(appointment: Appointment, now: dt.datetime | None = None) -> bool:
+    """A new link is worth issuing only while the appointment's links can still work."""
+    return (now or utcnow()) < expires_at(appointment)
 
 
 def link_state(link: IntakeLink, now: dt.datetime | None = None) -> LinkState:

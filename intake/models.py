@@ -106,6 +106,43 @@ DECISION_OUTCOMES: tuple[IntakeStatus, ...] = (
     IntakeStatus.NOT_SUITABLE,
 )
 
+# The status groups, defined once. The patient may still change the answers:
+EDITABLE: frozenset[IntakeStatus] = frozenset({IntakeStatus.NOT_STARTED, IntakeStatus.IN_PROGRESS})
+# Signed and screened; answers, flags and rule set are frozen from here on:
+SUBMITTED: frozenset[IntakeStatus] = frozenset(set(IntakeStatus) - EDITABLE)
+# Waiting for a clinician's decision (a deferral is decided again later):
+DECIDABLE: frozenset[IntakeStatus] = frozenset({IntakeStatus.NEEDS_REVIEW, IntakeStatus.DEFERRED})
+
+# Every status change the database allows (a trigger on PostgreSQL refuses the
+# rest); a decision's (previous_status, outcome) pair is one of these too.
+TRANSITIONS: frozenset[tuple[IntakeStatus, IntakeStatus]] = frozenset(
+    {
+        (IntakeStatus.NOT_STARTED, IntakeStatus.IN_PROGRESS),
+        (IntakeStatus.IN_PROGRESS, IntakeStatus.READY),
+        (IntakeStatus.IN_PROGRESS, IntakeStatus.NEEDS_REVIEW),
+        *((before, outcome) for before in DECIDABLE for outcome in DECISION_OUTCOMES),
+    }
+)
+
+
+def booking_key(
+    first_name: str, last_name: str, date_of_birth: dt.date, starts_at: dt.datetime
+) -> str:
+    """Return the key that makes two bookings the same: one person, one start time.
+
+    Names are compared case-folded in Python (``casefold``), because SQLite's
+    ``lower()`` folds ASCII only; the key is stored and uniquely indexed.
+    """
+    start = starts_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    return "\x1f".join(
+        (
+            first_name.strip().casefold(),
+            last_name.strip().casefold(),
+            date_of_birth.isoformat(),
+            start,
+        )
+    )
+
 
 class User(UserMixin, Model):
     """A staff member. Patients have no accounts: they come in through a link."""
@@ -142,11 +179,30 @@ class User(UserMixin, Model):
 
 class Appointment(Model):
     __tablename__ = "appointments"
+    __table_args__ = (
+        sa.Index(
+            "ix_appointments_first_name_key",
+            "first_name_key",
+            postgresql_ops={"first_name_key": "varchar_pattern_ops"},
+        ),
+        sa.Index(
+            "ix_appointments_last_name_key",
+            "last_name_key",
+            postgresql_ops={"last_name_key": "varchar_pattern_ops"},
+        ),
+    )
 
     id: Mapped[int_pk]
     first_name: Mapped[str] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100))
-    date_of_birth: Mapped[dt.date]
+    date_of_birth: Mapped[dt.date] = mapped_column(index=True)
+    # booking_key(): a second booking of the same person at the same time fails
+    # on this unique index, whichever process or command made it.
+    booking_key: Mapped[str] = mapped_column(sa.String(240), unique=True)
+    # Case-folded names, indexed for the front desk's search by name prefix
+    # (pattern operators, so PostgreSQL's LIKE 'x%' can use them in any collation).
+    first_name_key: Mapped[str] = mapped_column(sa.String(100))
+    last_name_key: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     starts_at: Mapped[timestamp] = mapped_column(index=True)
@@ -167,6 +223,18 @@ class IntakeLink(Model):
     """A patient's way in. Only the SHA-256 of the token is stored, never the token."""
 
     __tablename__ = "intake_links"
+    __table_args__ = (
+        # At most one link that has not been revoked, per appointment. (Expiry
+        # stays a check in code: an index cannot read the clock.)
+        sa.Index(
+            "uq_intake_links_open_per_appointment",
+            "appointment_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+        sa.CheckConstraint("failed_attempts >= 0", name="failed_attempts_not_negative"),
+    )
 
     id: Mapped[int_pk]
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), index=True)
@@ -184,6 +252,15 @@ class Intake(Model):
     """One appointment's screening: answers as the patient goes, flags at submission."""
 
     __tablename__ = "intakes"
+    __table_args__ = (
+        # Submitted exactly when screened: the rule set version and the
+        # submission time are written with the status, or not at all.
+        sa.CheckConstraint(
+            "(status IN ('not_started', 'in_progress')) = "
+            "(submitted_at IS NULL AND ruleset_version IS NULL)",
+            name="submitted_fields",
+        ),
+    )
 
     id: Mapped[int_pk]
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
@@ -197,9 +274,7 @@ class Intake(Model):
     flags: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     appointment: Mapped[Appointment] = relationship(back_populates="intake")
     acknowledgment: Mapped[Acknowledgment | None] = relationship(
@@ -229,6 +304,14 @@ class Decision(Model):
     """A clinician's decision. A later one supersedes an earlier one; none is edited."""
 
     __tablename__ = "decisions"
+    __table_args__ = (
+        # Only from a status waiting for a decision, only to an outcome.
+        sa.CheckConstraint(
+            "previous_status IN ('needs_review', 'deferred') AND outcome IN "
+            "('cleared', 'cleared_with_precautions', 'deferred', 'not_suitable')",
+            name="permitted_transition",
+        ),
+    )
 
     id: Mapped[int_pk]
     intake_id: Mapped[int] = mapped_column(sa.ForeignKey("intakes.id"), index=True)

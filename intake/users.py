@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from intake.errors import InputError
 from intake.extensions import db
 from intake.models import Role, User
 from intake.passwords import check_policy, hash_password
 
 
-class UserInputError(ValueError):
-    """The account cannot be created as asked; the message says why."""
+class UserInputError(InputError):
+    """The account cannot be created as asked: ``code`` says why, the message in English."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, field="email")
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def normalise_email(email: str) -> str:
@@ -22,7 +33,7 @@ def normalise_email(email: str) -> str:
             email.strip(), check_deliverability=False, test_environment=True
         ).normalized.lower()
     except EmailNotValidError as exc:
-        raise UserInputError(f"email {email!r} is not valid: {exc}") from None
+        raise UserInputError("email.invalid", f"email {email!r} is not valid: {exc}") from None
 
 
 def find_by_email(email: str) -> User | None:
@@ -38,8 +49,11 @@ def create_user(email: str, role: Role, password: str, *, must_change: bool = Fa
     :raise intake.passwords.WeakPasswordError: the password breaks the policy.
     """
     email = normalise_email(email)
+    duplicate = UserInputError(
+        "email.duplicate", f"a staff account with email {email} already exists"
+    )
     if find_by_email(email) is not None:
-        raise UserInputError(f"a staff account with email {email} already exists")
+        raise duplicate
     check_policy(password, email)
     user = User(
         email=email,
@@ -47,6 +61,27 @@ def create_user(email: str, role: Role, password: str, *, must_change: bool = Fa
         password_hash=hash_password(password),
         must_change_password=must_change,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        # The unique index on users.email decides between two creations at once.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise duplicate from None
     return user
+
+
+def current_staff() -> User:
+    """Return the signed-in staff member's row (not Flask-Login's proxy).
+
+    Only for routes the access table (``intake.auth.access``) keeps to staff.
+    """
+    user: User = current_user._get_current_object()
+    return user
+
+
+def role_labels() -> dict[str, str]:
+    return {
+        Role.ADMIN.value: gettext("Admin"),
+        Role.CLINICIAN.value: gettext("Clinician"),
+        Role.FRONT_DESK.value: gettext("Front desk"),
+    }

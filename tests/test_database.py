@@ -95,10 +95,10 @@ def test_pool_pre_ping_survives_killed_connections(app, client):
 def test_stored_flags_are_not_rewritten_by_a_rule_change(app_ctx, monkeypatch):
     appointment, _token = make_appointment()
     intake = appointment.intake
-    intakes.start(intake)
+    intakes.start(intake.id)
     intake.answers = all_no() | {"active_acne": "yes"}
     intakes.submit(
-        intake, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name="Robin Example"
+        intake.id, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name="Robin Example"
     )
     db.session.commit()
     stored = list(intake.flags)

@@ -14,11 +14,11 @@ from wtforms.fields.choices import SelectChoice
 from intake import audit
 from intake.admin import services
 from intake.admin.forms import AuditFilterForm, NewUserForm, RoleForm
-from intake.auth.forms import EmptyForm
-from intake.auth.views import me, role_labels
 from intake.extensions import db
+from intake.forms import EmptyForm
 from intake.models import AuditEvent, Role, User
-from intake.users import UserInputError
+from intake.users import UserInputError, role_labels
+from intake.users import current_staff as me
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -57,7 +57,6 @@ def new_user() -> ResponseReturnValue:
         except UserInputError as exc:
             form.email.errors.append(_email_problem(exc, form.email.data))
         else:
-            db.session.commit()
             return render_template(
                 "admin/temporary_password.html", user=user, password=password, created=True
             )
@@ -65,7 +64,7 @@ def new_user() -> ResponseReturnValue:
 
 
 def _email_problem(exc: UserInputError, email: str) -> str:
-    if "already exists" in str(exc):
+    if exc.code == "email.duplicate":
         return str(gettext("There is already a staff account with this email address."))
     return str(gettext("Enter a valid email address, like name@clinic.example."))
 
@@ -135,10 +134,8 @@ def change_role(user_id: int) -> ResponseReturnValue:
     try:
         changed = services.change_role(account, Role(form.role.data), by=me())
     except services.LastAdminError:
-        db.session.rollback()
         form.role.errors.append(_last_admin_message())
         return _user_page(account, form, HTTPStatus.CONFLICT)
-    db.session.commit()
     if changed:
         flash(
             gettext(
@@ -163,10 +160,8 @@ def deactivate(user_id: int) -> ResponseReturnValue:
     try:
         services.deactivate(account, by=me())
     except services.LastAdminError:
-        db.session.rollback()
         flash(_last_admin_message(), "error")
         return redirect(url_for("admin.user", user_id=account.id))
-    db.session.commit()
     flash(
         gettext("%(email)s is deactivated and signed out everywhere.", email=account.email),
         "info",
@@ -183,7 +178,6 @@ def reactivate(user_id: int) -> ResponseReturnValue:
     account = _user_or_404(user_id)
     if EmptyForm().validate():
         services.reactivate(account, by=me())
-        db.session.commit()
         flash(gettext("%(email)s can sign in again.", email=account.email), "info")
     return redirect(url_for("admin.user", user_id=account.id))
 
@@ -198,7 +192,6 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     if not EmptyForm().validate():
         return redirect(url_for("admin.user", user_id=account.id))
     password = services.reset_password(account, by=me())
-    db.session.commit()
     return render_template(
         "admin/temporary_password.html", user=account, password=password, created=False
     )

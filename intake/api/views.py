@@ -9,31 +9,20 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from intake import audit
 from intake.api.openapi import document
-from intake.auth.views import me
 from intake.extensions import db
-from intake.models import Acknowledgment, Appointment, Intake, IntakeStatus
+from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus
 from intake.screening import RULESET_VERSION, Severity
+from intake.users import current_staff
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_ID = 2**31 - 1
-# Before submission nobody reads the answers saved so far (CONTRACT: ``{}``).
-SUBMITTED = frozenset(
-    {
-        IntakeStatus.READY,
-        IntakeStatus.NEEDS_REVIEW,
-        IntakeStatus.CLEARED,
-        IntakeStatus.CLEARED_WITH_PRECAUTIONS,
-        IntakeStatus.DEFERRED,
-        IntakeStatus.NOT_SUITABLE,
-    }
-)
 
 MESSAGES = {
     HTTPStatus.UNAUTHORIZED: "Sign in as a clinician or admin first.",
@@ -55,8 +44,6 @@ def _error(status: HTTPStatus, message: str | None = None) -> Response:
 
 def json_error(error: HTTPException) -> Response:
     status = HTTPStatus(error.code or 500)
-    if status >= 500:
-        db.session.rollback()
     response = _error(status)
     if isinstance(error, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(error.valid_methods or ())
@@ -74,7 +61,8 @@ for _code in (400, 401, 403, 404, 405, 429, 500, 503):
 def unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return json_error(error)
-    db.session.rollback()
+    # The 500 answer ends the unit of work in a rollback (intake.unit_of_work).
+    current_app.logger.error("API request failed: %s", type(error).__name__)
     return json_error(InternalServerError())
 
 
@@ -92,10 +80,9 @@ def appointment_intake(appointment_id: int) -> ResponseReturnValue:
     audit.record(
         audit.Action.API_INTAKE_READ,
         actor_kind=audit.ActorKind.STAFF,
-        actor_id=me().id,
+        actor_id=current_staff().id,
         target=("appointment", appointment.id),
     )
-    db.session.commit()
     return jsonify(intake_body(appointment.intake))
 
 
@@ -112,7 +99,10 @@ def not_found(rest: str) -> ResponseReturnValue:
 
 
 def intake_body(intake: Intake | None) -> dict[str, Any]:
-    """Build ``{"status", "ruleset", "answers", "flags", "acknowledgment"}``."""
+    """Build ``{"status", "ruleset", "answers", "flags", "acknowledgment"}``.
+
+    Before submission nobody reads the answers saved so far (CONTRACT: ``{}``).
+    """
     if intake is None or intake.status not in SUBMITTED:
         status = intake.status if intake else IntakeStatus.NOT_STARTED
         # Not screened yet: the rule set in force is the one that will screen it.

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from intake.forms import strip
+from intake.forms import EmptyForm, strip
 from intake.passwords import MAX_LENGTH
 
 
@@ -75,5 +75,4 @@ class PasswordConfirmForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
-    """A one-button POST (sign out): only the CSRF token."""
+__all__ = ["CodeForm", "EmptyForm", "LoginForm", "PasswordChangeForm", "PasswordConfirmForm"]

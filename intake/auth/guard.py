@@ -13,7 +13,6 @@ from flask_login import current_user, logout_user
 
 from intake import audit
 from intake.auth import sessions
-from intake.extensions import db
 from intake.models import Role
 
 # Reachable while a password change or a compulsory authenticator is pending.
@@ -46,7 +45,6 @@ def expire_if_due() -> bool:
         target=("user", current_user.id),
         reason=reason,
     )
-    db.session.commit()
     logout_user()
     session.clear()
     if reason == "idle":

@@ -64,4 +64,3 @@ def on_breach(limit: object) -> None:
         actor_kind=audit.ActorKind.ANONYMOUS,
         step=request.endpoint or "",
     )
-    db.session.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -43,7 +42,8 @@ from intake.passwords import (
     needs_rehash,
     verify_password,
 )
-from intake.users import find_by_email
+from intake.users import current_staff as me
+from intake.users import find_by_email, role_labels
 
 bp = Blueprint("auth", __name__)
 
@@ -65,12 +65,6 @@ HOME_BY_ROLE = {
     Role.CLINICIAN: ("review.queue",),
     Role.FRONT_DESK: ("frontdesk.day",),
 }
-
-
-def me() -> User:
-    """Return the signed-in staff member's row (not Flask-Login's proxy)."""
-    user: User = current_user._get_current_object()
-    return user
 
 
 def safe_next(target: str | None) -> str | None:
@@ -127,7 +121,6 @@ def login() -> ResponseReturnValue:
             target=("user", user.id) if user is not None else None,
             factor="password",
         )
-        db.session.commit()
         form.password.data = ""
         return render_template(
             "auth/login.html", form=form, next_url=next_url, failed=_failed_message()
@@ -143,7 +136,6 @@ def login() -> ResponseReturnValue:
             "at": sessions.now(),
             "next": next_url,
         }
-        db.session.commit()
         return redirect(url_for("auth.login_code"))
     return _complete_sign_in(user, next_url, factor="password")
 
@@ -187,7 +179,6 @@ def login_code() -> ResponseReturnValue:
             target=("user", user.id),
             factor="totp",
         )
-        db.session.commit()
         form.code.data = ""
         return render_template(
             "auth/code.html",
@@ -227,7 +218,6 @@ def _complete_sign_in(user: User, next_url: str | None, *, factor: str) -> Respo
         target=("user", user.id),
         factor=factor,
     )
-    db.session.commit()
     return redirect(next_url or home_url(user))
 
 
@@ -244,7 +234,6 @@ def logout() -> ResponseReturnValue:
             actor_id=user.id,
             target=("user", user.id),
         )
-        db.session.commit()
     logout_user()
     session.clear()
     flash(gettext("You are signed out."), "info")
@@ -300,7 +289,6 @@ def change_password() -> ResponseReturnValue:
                     actor_id=user.id,
                     target=("user", user.id),
                 )
-                db.session.commit()
                 _restart_session(user)
                 flash(gettext("Your password is changed. Other devices are signed out."), "info")
                 return redirect(home_url(user))
@@ -338,7 +326,6 @@ def two_factor() -> ResponseReturnValue:
                 actor_id=user.id,
                 target=("user", user.id),
             )
-            db.session.commit()
             session.pop(sessions.ENROLLING_SECRET, None)
             flash(
                 gettext("Your authenticator app is set up. Sign-in will ask for its code."),
@@ -392,26 +379,10 @@ def two_factor_remove() -> ResponseReturnValue:
             actor_id=user.id,
             target=("user", user.id),
         )
-        db.session.commit()
         flash(gettext("The authenticator app is removed from your account."), "info")
     return redirect(url_for("auth.account"))
-
-
-def role_labels() -> dict[str, str]:
-    return {
-        Role.ADMIN.value: gettext("Admin"),
-        Role.CLINICIAN.value: gettext("Clinician"),
-        Role.FRONT_DESK.value: gettext("Front desk"),
-    }
 
 
 @bp.app_context_processor
 def staff_globals() -> dict[str, object]:
     return {"role_labels": role_labels()}
-
-
-@bp.app_template_filter("staff_when")
-def staff_when(value: dt.datetime) -> str:
-    """Format a stored UTC time in the clinic's time zone, to the minute."""
-    local = value.astimezone(current_app.config["INTAKE_TZ"])
-    return local.strftime("%Y-%m-%d %H:%M %Z")

@@ -7,21 +7,19 @@ intake's status and, once signed, the aftercare acknowledgment.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import segno
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from intake.appointments import AppointmentInputError, Booking, parse_booking
+from intake import audit
+from intake.clock import day_bounds
 from intake.extensions import db
-from intake.frontdesk.clock import clinic_tz, day_bounds
-from intake.links import LinkState, expires_at, link_state
-from intake.models import Acknowledgment, Appointment, Intake, IntakeLink, IntakeStatus, utcnow
-from intake.screening import AFTERCARE, aftercare_hash
+from intake.links import LinkState, link_state
+from intake.models import Acknowledgment, Appointment, Intake, IntakeLink, IntakeStatus
+from intake.wording import signed_wording
 
-BOOKING_FIELDS = ("first_name", "last_name", "dob", "at", "email", "phone")
 SEARCH_LIMIT = 50
 MAX_DB_INT = 2**31 - 1
 
@@ -54,7 +52,7 @@ def parse_query_date(text: str) -> dt.date | None:
 
 
 def search(query: str) -> list[Row]:
-    """Find appointments by date of birth (``YYYY-MM-DD``) or by every word of a name.
+    """Find appointments by date of birth (``YYYY-MM-DD``) or by the start of every word of a name.
 
     Latest appointments first: the one the patient is calling about is usually
     the next one.
@@ -65,14 +63,16 @@ def search(query: str) -> list[Row]:
     if dob is not None:
         stmt = stmt.where(Appointment.date_of_birth == dob)
     else:
-        words = query.lower().split()
+        # Each word starts the first or the last name (case-folded, as stored),
+        # so the indexed name keys answer it.
+        words = query.casefold().split()
         if not words:
             return []
         for word in words:
             stmt = stmt.where(
                 sa.or_(
-                    sa.func.lower(Appointment.first_name).contains(word, autoescape=True),
-                    sa.func.lower(Appointment.last_name).contains(word, autoescape=True),
+                    Appointment.first_name_key.startswith(word, autoescape=True),
+                    Appointment.last_name_key.startswith(word, autoescape=True),
                 )
             )
     return _rows(stmt.order_by(Appointment.starts_at.desc(), Appointment.id).limit(SEARCH_LIMIT))
@@ -114,61 +114,7 @@ def appointment_or_none(appointment_id: int) -> Appointment | None:
     return db.session.get(Appointment, appointment_id)
 
 
-# -- Booking ---------------------------------------------------------------
-
-# Stand-ins that pass every check, so one run of the shared checks per field
-# reports every wrong field at once instead of only the first.
-_GOOD = {
-    "first_name": "A",
-    "last_name": "B",
-    "dob": "1970-01-01",
-    "email": "",
-    "phone": "",
-}
-
-
-def check_booking(
-    values: Mapping[str, str], now: dt.datetime | None = None
-) -> tuple[Booking | None, dict[str, AppointmentInputError]]:
-    """Run the command line's checks on the form; return the booking or every field's problem."""
-    now = now or utcnow()
-    fields = {f: values.get(f, "") or "" for f in BOOKING_FIELDS}
-    errors: dict[str, AppointmentInputError] = {}
-    far = (now + dt.timedelta(days=365)).astimezone(clinic_tz()).strftime("%Y-%m-%dT%H:%M")
-    for _ in BOOKING_FIELDS:
-        trial = {f: (_GOOD.get(f, far) if f in errors else v) for f, v in fields.items()}
-        try:
-            booking = parse_booking(
-                first_name=trial["first_name"],
-                last_name=trial["last_name"],
-                dob=trial["dob"],
-                at=trial["at"],
-                email=trial["email"],
-                phone=trial["phone"],
-                tz=clinic_tz(),
-                now=now,
-            )
-        except AppointmentInputError as exc:
-            if exc.field in errors:  # cannot happen with good stand-ins; never loop
-                break
-            errors[exc.field] = exc
-        else:
-            return (None, errors) if errors else (booking, {})
-    return None, errors
-
-
-def duplicate_of(booking: Booking) -> Appointment | None:
-    """Return an existing appointment for the same person at the same time."""
-    return db.session.execute(
-        sa.select(Appointment)
-        .where(
-            sa.func.lower(Appointment.first_name) == booking.first_name.lower(),
-            sa.func.lower(Appointment.last_name) == booking.last_name.lower(),
-            Appointment.date_of_birth == booking.date_of_birth,
-            Appointment.starts_at == booking.starts_at,
-        )
-        .limit(1)
-    ).scalar_one_or_none()
+# -- Links ------------------------------------------------------------------
 
 
 def qr_data_uri(url: str) -> str:
@@ -176,11 +122,6 @@ def qr_data_uri(url: str) -> str:
     qr = segno.make(url, error="m")
     uri: str = qr.svg_data_uri(scale=5, border=4, dark="#000", light="#fff")
     return uri
-
-
-def link_usable(appointment: Appointment, now: dt.datetime | None = None) -> bool:
-    """A new link is worth issuing only while the appointment's links can still work."""
-    return (now or utcnow()) < expires_at(appointment)
 
 
 # -- The acknowledgment, as signed ------------------------------------------
@@ -209,19 +150,19 @@ def signed_acknowledgment(appointment: Appointment) -> SignedAcknowledgment | No
     ack = intake.acknowledgment if intake else None
     if ack is None:
         return None
-    verified = ack.text_hash == aftercare_hash()
-    by_code = {item.code: item for item in AFTERCARE}
+    signed = signed_wording(ack)
     items = tuple(
-        SignedItem(
-            code,
-            by_code[code].title if verified and code in by_code else None,
-            by_code[code].text if verified and code in by_code else None,
-        )
-        for code in _in_display_order(ack.items, [i.code for i in AFTERCARE])
+        SignedItem(code, title or None, text or None) for code, title, text in signed.items
     )
-    return SignedAcknowledgment(appointment, ack, items, verified)
+    return SignedAcknowledgment(appointment, ack, items, signed.verified)
 
 
-def _in_display_order(codes: Iterable[str], order: Sequence[str]) -> list[str]:
-    rank = {code: i for i, code in enumerate(order)}
-    return sorted(codes, key=lambda c: (rank.get(c, len(rank)), c))
+def record_print(signed: SignedAcknowledgment, staff_id: int, kind: str) -> None:
+    """Record that staff printed (or downloaded) the signed acknowledgment."""
+    audit.record(
+        audit.Action.ACKNOWLEDGMENT_PRINTED,
+        actor_kind=audit.ActorKind.STAFF,
+        actor_id=staff_id,
+        target=("appointment", signed.appointment.id),
+        format=kind,
+    )

@@ -9,15 +9,13 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from intake import audit
-from intake.appointments import AppointmentInputError, book
-from intake.auth.forms import EmptyForm
-from intake.auth.views import me
-from intake.extensions import db
-from intake.frontdesk import clock, pdf, services
+from intake import appointments, clock, links
+from intake.forms import EmptyForm
+from intake.frontdesk import pdf, services
 from intake.frontdesk.forms import BookingForm
-from intake.links import LinkState, intake_url, issue_link
+from intake.links import LinkState, intake_url
 from intake.models import Appointment, IntakeStatus
+from intake.users import current_staff
 
 bp = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
 
@@ -48,7 +46,6 @@ def link_labels() -> dict[str | None, str]:
 @bp.context_processor
 def helpers() -> dict[str, object]:
     return {
-        **clock.template_helpers(),
         "status_labels": status_labels(),
         "link_labels": link_labels(),
     }
@@ -91,38 +88,26 @@ def search() -> ResponseReturnValue:
     )
 
 
-def _field_messages() -> dict[tuple[str, str], str]:
-    """The form's wording for each shared check, by field and a word of the check's message.
-
-    The checks are the command line's; their messages are written for a
-    terminal, these for the booking form. An empty word matches any message.
-    """
+def booking_messages() -> dict[str, str]:
+    """The booking form's words for each code of :func:`intake.appointments.parse_booking`."""
     return {
-        ("first_name", ""): gettext("Enter the patient's first name."),
-        ("last_name", "at most"): gettext("Names can be at most 100 characters long."),
-        ("last_name", ""): gettext("Enter the patient's last name."),
-        ("dob", "in the past"): gettext("The date of birth must be before today."),
-        ("dob", "1900"): gettext("The date of birth must be after 1900."),
-        ("dob", ""): gettext("Enter the date of birth as a date, like 1990-04-12."),
-        ("at", "in the past"): gettext(
-            "That time has already passed. Choose a time later than now."
-        ),
-        ("at", ""): gettext("Enter the appointment date and time."),
-        ("email", ""): gettext(
+        "first_name.required": gettext("Enter the patient's first name."),
+        "first_name.too_long": gettext("Names can be at most 100 characters long."),
+        "last_name.required": gettext("Enter the patient's last name."),
+        "last_name.too_long": gettext("Names can be at most 100 characters long."),
+        "dob.format": gettext("Enter the date of birth as a date, like 1990-04-12."),
+        "dob.future": gettext("The date of birth must be before today."),
+        "dob.too_early": gettext("The date of birth must be after 1900."),
+        "at.format": gettext("Enter the appointment date and time."),
+        "at.past": gettext("That time has already passed. Choose a time later than now."),
+        "email.invalid": gettext(
             "Enter a valid email address, like name@example.com, or leave it empty."
         ),
-        ("phone", ""): gettext(
+        "phone.invalid": gettext(
             "Enter a phone number with digits (at most 40 characters), or leave it empty."
         ),
+        "booking.duplicate": gettext("This patient already has an appointment at this time."),
     }
-
-
-def _field_message(exc: AppointmentInputError) -> str:
-    text = str(exc)
-    for (field, word), message in _field_messages().items():
-        if field == exc.field and word in text:
-            return message
-    return text
 
 
 @bp.route("/appointments/new", methods=["GET", "POST"])
@@ -133,36 +118,25 @@ def new_appointment() -> ResponseReturnValue:
         return render_template("frontdesk/book.html", form=form)
     if not form.validate():  # only the CSRF token can fail here
         return render_template("frontdesk/book.html", form=form), HTTPStatus.BAD_REQUEST
-    values = {name: form[name].data or "" for name in services.BOOKING_FIELDS}
-    booking, errors = services.check_booking(values)
+    messages = booking_messages()
     duplicate = None
-    if booking is not None:
-        duplicate = services.duplicate_of(booking)
-        if duplicate is not None:
-            form.at.errors = [gettext("This patient already has an appointment at this time.")]
-    for field, exc in errors.items():
-        form[field].errors = [_field_message(exc)]
-    if booking is None or duplicate is not None:
-        return (
-            render_template("frontdesk/book.html", form=form, duplicate=duplicate),
-            HTTPStatus.UNPROCESSABLE_ENTITY,
+    try:
+        booking = appointments.parse_booking(
+            {name: form[name].data for name in appointments.FIELDS}, tz=clock.clinic_tz()
         )
-    appointment, link, token = book(booking, created_by_id=me().id)
-    audit.record(
-        audit.Action.APPOINTMENT_BOOKED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=me().id,
-        target=("appointment", appointment.id),
+        appointment, _link, token = appointments.book(booking, by=current_staff().id)
+    except appointments.BookingInputError as exc:
+        for field, code in exc.errors.items():
+            form[field].errors = [messages[code]]
+    except appointments.DuplicateBookingError as exc:
+        form.at.errors = [messages[exc.code]]
+        duplicate = services.appointment_or_none(exc.existing_id or 0)
+    else:
+        return _link_page(appointment, token, booked=True), HTTPStatus.CREATED
+    return (
+        render_template("frontdesk/book.html", form=form, duplicate=duplicate),
+        HTTPStatus.UNPROCESSABLE_ENTITY,
     )
-    audit.record(
-        audit.Action.LINK_ISSUED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=me().id,
-        target=("appointment", appointment.id),
-        link=link.id,
-    )
-    db.session.commit()
-    return _link_page(appointment, token, booked=True), HTTPStatus.CREATED
 
 
 def _link_page(appointment: Appointment, token: str, *, booked: bool) -> str:
@@ -203,7 +177,7 @@ def _appointment_page(
             row=services.row_for(record),
             appointment=record,
             link=link,
-            can_issue=services.link_usable(record),
+            can_issue=links.usable(record),
             form=EmptyForm(),
             problem=problem,
         ),
@@ -221,7 +195,9 @@ def issue(appointment_id: int) -> ResponseReturnValue:
     form = EmptyForm()
     if not form.validate():
         abort(HTTPStatus.BAD_REQUEST)
-    if not services.link_usable(record):
+    try:
+        _link, token = links.issue(record.id, by=current_staff().id)
+    except links.AppointmentPassedError:
         return _appointment_page(
             record,
             gettext(
@@ -230,16 +206,6 @@ def issue(appointment_id: int) -> ResponseReturnValue:
             ),
             HTTPStatus.CONFLICT,
         )
-    reissue = bool(record.links)
-    link, token = issue_link(record, issued_by_id=me().id)
-    audit.record(
-        audit.Action.LINK_REISSUED if reissue else audit.Action.LINK_ISSUED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=me().id,
-        target=("appointment", record.id),
-        link=link.id,
-    )
-    db.session.commit()
     return _link_page(record, token, booked=False)
 
 
@@ -250,17 +216,6 @@ def _signed_or_404(appointment_id: int) -> services.SignedAcknowledgment:
     return signed
 
 
-def _record_print(signed: services.SignedAcknowledgment, kind: str) -> None:
-    audit.record(
-        audit.Action.ACKNOWLEDGMENT_PRINTED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=me().id,
-        target=("appointment", signed.appointment.id),
-        format=kind,
-    )
-    db.session.commit()
-
-
 @bp.get("/appointments/<int:appointment_id>/acknowledgment")
 def acknowledgment(appointment_id: int) -> ResponseReturnValue:
     """Show the signed acknowledgment ready to print.
@@ -268,7 +223,7 @@ def acknowledgment(appointment_id: int) -> ResponseReturnValue:
     :raise 404: no such appointment, or not signed yet.
     """
     signed = _signed_or_404(appointment_id)
-    _record_print(signed, "page")
+    services.record_print(signed, current_staff().id, "page")
     return render_template("frontdesk/acknowledgment.html", signed=signed)
 
 
@@ -281,7 +236,7 @@ def acknowledgment_pdf(appointment_id: int) -> ResponseReturnValue:
     signed = _signed_or_404(appointment_id)
     html = render_template("frontdesk/acknowledgment_pdf.html", signed=signed)
     document = pdf.render(html, title=gettext("Aftercare acknowledgment"))
-    _record_print(signed, "pdf")
+    services.record_print(signed, current_staff().id, "pdf")
     # The file name carries the appointment id only: names stay out of
     # download folders' listings and browser histories.
     name = f"acknowledgment-{signed.appointment.id}.pdf"

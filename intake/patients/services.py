@@ -19,10 +19,10 @@ from flask import current_app, session
 from intake import audit, intakes
 from intake.extensions import db
 from intake.links import LinkState, link_state
-from intake.models import Appointment, Intake, IntakeLink, IntakeStatus, utcnow
+from intake.models import SUBMITTED, Appointment, Intake, IntakeLink, utcnow
+from intake.unit_of_work import locked
 
 SESSION_KEY = "patient"
-SUBMITTED = frozenset(set(IntakeStatus) - set(intakes.EDITABLE))
 
 
 class Refusal(StrEnum):
@@ -160,46 +160,33 @@ class WrongDate:
     locked: bool
 
 
-def record_wrong_date(link: IntakeLink) -> WrongDate:
-    """Count a wrong date of birth in the database, locking the link at the limit.
-
-    One UPDATE both counts and locks, so two processes (or two tabs) guessing
-    at once can never get past the limit between a read and a write.
-    """
-    limit = int(current_app.config["INTAKE_MAX_DOB_ATTEMPTS"])
-    now = utcnow()
-    row = db.session.execute(
-        sa.update(IntakeLink)
-        .where(IntakeLink.id == link.id, IntakeLink.locked_at.is_(None))
-        .values(
-            failed_attempts=IntakeLink.failed_attempts + 1,
-            locked_at=sa.case((IntakeLink.failed_attempts + 1 >= limit, now), else_=None),
-        )
-        .returning(IntakeLink.failed_attempts, IntakeLink.locked_at)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    db.session.expire(link)
-    if row is None:  # another request locked it a moment ago
-        return WrongDate(limit, 0, locked=True)
-    attempts, locked_at = row
-    locked = locked_at is not None
-    target = ("link", link.id)
+def record_visit(link: IntakeLink) -> None:
+    """Record that the link was opened (the one write a GET of the link makes)."""
     audit.record(
-        audit.Action.IDENTITY_FAILED,
+        audit.Action.LINK_OPENED,
         actor_kind=audit.ActorKind.ANONYMOUS,
-        target=target,
-        attempt=attempts,
+        target=("link", link.id),
+        state=link_state(link).value,
     )
-    if locked:
-        audit.record(audit.Action.LINK_LOCKED, actor_kind=audit.ActorKind.SYSTEM, target=target)
-    return WrongDate(attempts, max(limit - attempts, 0), locked)
 
 
-def confirm_identity(link: IntakeLink) -> Intake:
-    """Start the intake for a confirmed date of birth; the caller commits and binds."""
-    intake = intake_of(link)
+def confirm_identity(link_id: int, date_of_birth: dt.date) -> Intake | WrongDate:
+    """Check a date of birth at a link: start the intake on a match, count a miss.
+
+    The link row is locked first and its state checked under the lock, so of
+    many wrong dates sent at once exactly the limit are counted, the link
+    locks at the limit, and a right date sent after that is refused.
+
+    :raise PatientAccessError: the link is locked, revoked or expired.
+    """
+    link = db.session.execute(
+        locked(sa.select(IntakeLink).where(IntakeLink.id == link_id))
+    ).scalar_one()
+    check_link(link)
+    if date_of_birth != link.appointment.date_of_birth:
+        return _wrong_date(link)
     link.failed_attempts = 0
-    intakes.start(intake)
+    intake = intakes.start(intake_of(link).id)
     audit.record(
         audit.Action.IDENTITY_CONFIRMED,
         actor_kind=audit.ActorKind.PATIENT,
@@ -209,5 +196,29 @@ def confirm_identity(link: IntakeLink) -> Intake:
     return intake
 
 
-def local_time(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(current_app.config["INTAKE_TZ"])
+def _wrong_date(link: IntakeLink) -> WrongDate:
+    limit = int(current_app.config["INTAKE_MAX_DOB_ATTEMPTS"])
+    link.failed_attempts += 1
+    attempts = link.failed_attempts
+    locked_now = attempts >= limit
+    if locked_now:
+        link.locked_at = utcnow()
+    target = ("link", link.id)
+    audit.record(
+        audit.Action.IDENTITY_FAILED,
+        actor_kind=audit.ActorKind.ANONYMOUS,
+        target=target,
+        attempt=attempts,
+    )
+    if locked_now:
+        audit.record(audit.Action.LINK_LOCKED, actor_kind=audit.ActorKind.SYSTEM, target=target)
+    return WrongDate(attempts, max(limit - attempts, 0), locked_now)
+
+
+def record_copy_viewed(intake: Intake) -> None:
+    """Record that the patient opened their copy of the acknowledgment."""
+    audit.record(
+        audit.Action.ACKNOWLEDGMENT_VIEWED,
+        actor_kind=audit.ActorKind.PATIENT,
+        target=("intake", intake.id),
+    )

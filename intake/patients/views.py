@@ -8,17 +8,15 @@ redirects (303); a POST with errors shows the form again with what was sent.
 
 from __future__ import annotations
 
-import datetime as dt
 from http import HTTPStatus
 
-from babel.dates import format_date, format_time
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale, gettext
 
-from intake import audit, intakes
-from intake.extensions import db, limiter
-from intake.links import find_link, link_state
+from intake import intakes
+from intake.clock import when
+from intake.extensions import limiter
+from intake.links import find_link
 from intake.models import IntakeLink
 from intake.patients import services
 from intake.patients.forms import STEP_FORMS, AftercareForm, DateOfBirthForm
@@ -26,10 +24,10 @@ from intake.patients.services import (
     PatientAccessError,
     Refusal,
     current_patient,
-    local_time,
 )
-from intake.screening import AFTERCARE, STEPS, aftercare_hash
+from intake.screening import AFTERCARE, STEPS
 from intake.screening.questions import questions_for_step
+from intake.wording import aftercare_shown, hash_of, signed_wording
 
 bp = Blueprint("patients", __name__)
 
@@ -74,17 +72,10 @@ def link(token: str) -> ResponseReturnValue:
     found = find_link(token)
     if found is None:
         raise PatientAccessError(Refusal.UNKNOWN)
-    state = link_state(found)
     form = DateOfBirthForm()
     if form.is_submitted():
         return _check_date_of_birth(found, form)
-    audit.record(
-        audit.Action.LINK_OPENED,
-        actor_kind=audit.ActorKind.ANONYMOUS,
-        target=("link", found.id),
-        state=state.value,
-    )
-    db.session.commit()
+    services.record_visit(found)
     services.check_link(found)
     if services.bound_to(found):
         # Reloading or reopening the link in this browser does not ask again.
@@ -97,15 +88,12 @@ def _check_date_of_birth(link: IntakeLink, form: DateOfBirthForm) -> ResponseRet
     if not form.validate():
         # A date that cannot be read (or a stale CSRF token) is not a wrong guess.
         return render_template("patients/identity.html", form=form)
-    if form.date_of_birth.date != link.appointment.date_of_birth:
-        wrong = services.record_wrong_date(link)
-        db.session.commit()
-        if wrong.locked:
+    result = services.confirm_identity(link.id, form.date_of_birth.date)
+    if isinstance(result, services.WrongDate):
+        if result.locked:
             raise PatientAccessError(Refusal.LOCKED)
-        return render_template("patients/identity.html", form=form, wrong=wrong)
-    intake = services.confirm_identity(link)
-    db.session.commit()
-    services.bind(link, intake)
+        return render_template("patients/identity.html", form=form, wrong=result)
+    services.bind(link, result)
     return see_other("patients.resume")
 
 
@@ -141,17 +129,9 @@ def step(step_id: str) -> ResponseReturnValue:
         values = form.answered()
         if values:
             try:
-                intakes.save_step(patient.intake, step_id, values)
+                intakes.save_step(patient.intake.id, step_id, values, complete=valid)
             except intakes.IntakeClosedError:  # submitted from another tab meanwhile
-                return see_other("patients.done")
-            audit.record(
-                audit.Action.STEP_SAVED,
-                actor_kind=audit.ActorKind.PATIENT,
-                target=("intake", patient.intake.id),
-                step=step_id,
-                complete=valid,
-            )
-            db.session.commit()
+                return already_sent()
         if going_back:
             previous = STEP_IDS[index - 1] if index > 0 else step_id
             return see_other("patients.step", step_id=previous)
@@ -188,11 +168,6 @@ def review() -> ResponseReturnValue:
     )
 
 
-def _aftercare_shown() -> list[tuple[str, str, str]]:
-    """The aftercare items exactly as this page shows them (translated)."""
-    return [(item.code, gettext(item.title), gettext(item.text)) for item in AFTERCARE]
-
-
 @bp.route("/intake/aftercare", methods=["GET", "POST"])
 def aftercare() -> ResponseReturnValue:
     """Acknowledge each aftercare expectation and sign with a typed name; submits the intake."""
@@ -202,25 +177,28 @@ def aftercare() -> ResponseReturnValue:
     missing = intakes.first_unanswered_step(patient.intake.answers or {})
     if missing is not None:
         return see_other("patients.step", step_id=missing)
-    shown = _aftercare_shown()
-    shown_hash = aftercare_hash(shown)
+    shown = aftercare_shown()
     form = AftercareForm()
     changed = False
     if form.validate_on_submit():
-        if form.text_hash.data == shown_hash:
+        try:
             intakes.submit(
-                patient.intake,
+                patient.intake.id,
                 items=[code for code, _title, _text in shown],
-                text_hash=shown_hash,
+                text_hash=form.text_hash.data,
                 signature_name=form.signature_name.data,
+                shown=shown,
             )
+        except intakes.WordingChangedError:
+            # The wording changed while the page was open: ask to read it again.
+            changed = True
+        except intakes.IntakeClosedError:
+            return already_sent()
+        else:
             # A second submission (double tap, two tabs) made nothing: the
-            # database kept the first. Both end on the same confirmation.
-            db.session.commit()
+            # first one stands. Both end on the same confirmation.
             return see_other("patients.done")
-        # The wording changed while the page was open: ask to read it again.
-        changed = True
-    form.text_hash.data = shown_hash
+    form.text_hash.data = hash_of(shown)
     return render_template(
         "patients/aftercare.html",
         form=form,
@@ -231,13 +209,20 @@ def aftercare() -> ResponseReturnValue:
     )
 
 
+def already_sent() -> ResponseReturnValue:
+    """A change that arrived after the submission: say so; nothing was changed."""
+    return render_template("patients/notice.html", refusal="already_sent"), HTTPStatus.CONFLICT
+
+
 @bp.get("/intake/done")
 def done() -> ResponseReturnValue:
     """What happens next: the same words whatever the answers raised."""
     patient = current_patient()
     if not patient.submitted:
         return see_other("patients.resume")
-    return render_template("patients/done.html", when=when(patient.appointment.starts_at))
+    return render_template(
+        "patients/done.html", when=when(patient.appointment.starts_at, "patient")
+    )
 
 
 @bp.get("/intake/copy")
@@ -247,33 +232,15 @@ def copy() -> ResponseReturnValue:
     acknowledgment = patient.intake.acknowledgment
     if acknowledgment is None:
         return see_other("patients.resume")
-    shown = _aftercare_shown()
-    audit.record(
-        audit.Action.ACKNOWLEDGMENT_VIEWED,
-        actor_kind=audit.ActorKind.PATIENT,
-        target=("intake", patient.intake.id),
-    )
-    db.session.commit()
+    services.record_copy_viewed(patient.intake)
+    signed = signed_wording(acknowledgment)
     return render_template(
         "patients/copy.html",
         acknowledgment=acknowledgment,
-        signed=when(acknowledgment.signed_at),
-        when=when(patient.appointment.starts_at),
-        items=[(title, text) for code, title, text in shown if code in acknowledgment.items],
-        same_wording=aftercare_hash(shown) == acknowledgment.text_hash,
-    )
-
-
-def when(moment: dt.datetime) -> str:
-    """Return a time as the patient reads it: the clinic's zone, their language."""
-    local = local_time(moment)
-    locale = get_locale() or "en"
-    return str(
-        gettext(
-            "%(date)s at %(time)s",
-            date=format_date(local.date(), "full", locale=locale),
-            time=format_time(local, "short", tzinfo=local.tzinfo, locale=locale),
-        )
+        signed=when(acknowledgment.signed_at, "patient"),
+        when=when(patient.appointment.starts_at, "patient"),
+        items=[(title, text) for _code, title, text in signed.items],
+        same_wording=signed.verified,
     )
 
 

@@ -10,9 +10,9 @@ from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from intake.decisions import MAX_NOTE_LENGTH, note_required
 from intake.forms import strip
 from intake.models import IntakeStatus
-from intake.review.services import MAX_NOTE_LENGTH, note_required
 
 
 def outcome_labels() -> dict[str, Any]:

@@ -1,24 +1,6 @@
-"""Clinician review: the queue, an intake as the clinician reads it, and decisions.
+"""Clinician review, the reading side: the queue and an intake as the clinician reads it.
 
-Decisions are append-only rows; the intake's status is what the latest one
-decided. Which decisions are possible (CONTRACT section 4):
-
-- from ``needs_review``: any of the four outcomes;
-- from ``deferred``: any of the four again. Deferring means "not now" (active
-  acne that has to settle, say), so the intake comes back to a clinician once
-  things change; the new decision supersedes the deferral, which stays in the
-  history;
-- ``cleared``, ``cleared_with_precautions`` and ``not_suitable`` are final, and
-  a ``ready`` intake raised nothing to decide.
-
-Two clinicians may decide the same intake at the same moment. The form carries
-what its clinician saw (the status and the id of the latest decision), and
-:func:`record_decision` changes the status with one conditional
-``UPDATE ... WHERE status = :seen``. The database lets exactly one of two such
-updates match; the other finds a different status and is refused. The row lock
-that update takes is held until commit, so the check of the latest decision
-that follows it sees every decision committed before, which also settles two
-simultaneous re-decisions of a deferred intake (whose status may not change).
+Recording a decision is :func:`intake.decisions.record`.
 """
 
 from __future__ import annotations
@@ -31,43 +13,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from intake import audit
 from intake.extensions import db
-from intake.models import (
-    DECISION_OUTCOMES,
-    Appointment,
-    Decision,
-    Intake,
-    IntakeStatus,
-    utcnow,
-)
+from intake.models import SUBMITTED, Appointment, Decision, Intake, IntakeStatus
 from intake.screening import QUESTIONS_BY_ID, Flag, Severity
 
-DECIDABLE: frozenset[IntakeStatus] = frozenset({IntakeStatus.NEEDS_REVIEW, IntakeStatus.DEFERRED})
-# What a clinician may open: everything submitted. Answers saved while the
-# patient is still going are theirs to change, so nobody reads them yet.
-SUBMITTED: frozenset[IntakeStatus] = frozenset(
-    {IntakeStatus.READY, IntakeStatus.NEEDS_REVIEW, *DECISION_OUTCOMES}
-)
-NOTE_OPTIONAL: frozenset[IntakeStatus] = frozenset({IntakeStatus.CLEARED})
-MAX_NOTE_LENGTH = 4000
 MAX_ID = 2**31 - 1
-
-
-class DecisionRefusedError(Exception):
-    """The decision cannot be recorded; ``current`` is the intake's status now."""
-
-    def __init__(self, current: IntakeStatus, latest: Decision | None) -> None:
-        super().__init__(current.value)
-        self.current = current
-        self.latest = latest
-
-
-class NotDecidableError(DecisionRefusedError):
-    """The intake is not waiting for a decision (ready, final, or not submitted)."""
-
-
-class AlreadyDecidedError(DecisionRefusedError):
-    """Someone decided since this clinician opened the intake."""
 
 
 # -- Reading ---------------------------------------------------------------
@@ -189,72 +140,12 @@ def submitted_intake(intake_id: int) -> Intake | None:
     return intake
 
 
-def latest_decision(intake_id: int) -> Decision | None:
-    return db.session.execute(
-        sa.select(Decision)
-        .where(Decision.intake_id == intake_id)
-        .order_by(Decision.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
-# -- Deciding --------------------------------------------------------------
-
-
-def note_required(outcome: IntakeStatus) -> bool:
-    return outcome not in NOTE_OPTIONAL
-
-
-def record_decision(
-    intake_id: int,
-    *,
-    clinician_id: int,
-    outcome: IntakeStatus,
-    note: str,
-    seen_status: IntakeStatus,
-    seen_decision_id: int | None,
-) -> Decision:
-    """Record a decision on what the clinician saw; add and flush, the caller commits.
-
-    :raise ValueError: not an outcome, or a note missing where one is required.
-    :raise NotDecidableError: the intake was not waiting for a decision.
-    :raise AlreadyDecidedError: someone else decided since; the caller must roll
-        back (the refused update may have locked the row).
-    """
-    note = note.strip()
-    if outcome not in DECISION_OUTCOMES:
-        raise ValueError(f"not a decision outcome: {outcome}")
-    if note_required(outcome) and not note:
-        raise ValueError("a note is required for this decision")
-    if len(note) > MAX_NOTE_LENGTH:
-        raise ValueError("the note is too long")
-    if seen_status not in DECIDABLE:
-        raise NotDecidableError(_status_of(intake_id), latest_decision(intake_id))
-    changed: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
-        sa.update(Intake)
-        .where(Intake.id == intake_id, Intake.status == seen_status)
-        .values(status=outcome, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
+def record_view(intake: Intake, staff_id: int) -> None:
+    """Record that a staff member opened the intake (the one write its page makes)."""
+    audit.record(
+        audit.Action.INTAKE_VIEWED,
+        actor_kind=audit.ActorKind.STAFF,
+        actor_id=staff_id,
+        target=("intake", intake.id),
+        status=intake.status.value,
     )
-    latest = latest_decision(intake_id)
-    seen_latest = latest.id if latest else None
-    if changed.rowcount != 1 or seen_latest != seen_decision_id:
-        current = _status_of(intake_id) if changed.rowcount != 1 else seen_status
-        raise AlreadyDecidedError(current, latest)
-    decision = Decision(
-        intake_id=intake_id,
-        clinician_id=clinician_id,
-        outcome=outcome,
-        previous_status=seen_status,
-        note=note,
-    )
-    db.session.add(decision)
-    db.session.flush()
-    return decision
-
-
-def _status_of(intake_id: int) -> IntakeStatus:
-    status: IntakeStatus = db.session.execute(
-        sa.select(Intake.status).where(Intake.id == intake_id)
-    ).scalar_one()
-    return status

@@ -8,14 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from intake import audit
-from intake.auth.views import me
-from intake.extensions import db
-from intake.frontdesk import clock
-from intake.models import Intake, IntakeStatus
+from intake import clock, decisions
+from intake.models import DECIDABLE, Intake, IntakeStatus
 from intake.review import services
 from intake.review.forms import DecisionForm, outcome_hints, outcome_labels
-from intake.screening import AFTERCARE, QUESTIONS, STEPS, aftercare_hash
+from intake.screening import QUESTIONS, STEPS
+from intake.users import current_staff
+from intake.wording import signed_wording
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -67,7 +66,6 @@ def severity_labels() -> dict[str, str]:
 @bp.context_processor
 def helpers() -> dict[str, object]:
     return {
-        **clock.template_helpers(),
         "status_labels": status_labels(),
         "severity_labels": severity_labels(),
         "outcome_labels": outcome_labels(),
@@ -105,7 +103,7 @@ def intake(intake_id: int) -> ResponseReturnValue:
     :raise 404: no such intake, or not submitted yet.
     """
     record = _intake_or_404(intake_id)
-    latest = services.latest_decision(record.id)
+    latest = decisions.latest(record.id)
     form = DecisionForm(
         formdata=None,
         seen_status=record.status.value,
@@ -118,16 +116,9 @@ def _intake_page(
     record: Intake,
     form: DecisionForm,
     status: int = HTTPStatus.OK,
-    refusal: services.DecisionRefusedError | None = None,
+    refusal: decisions.DecisionRefusedError | None = None,
 ) -> ResponseReturnValue:
-    audit.record(
-        audit.Action.INTAKE_VIEWED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=me().id,
-        target=("intake", record.id),
-        status=record.status.value,
-    )
-    db.session.commit()
+    services.record_view(record, current_staff().id)
     answers = record.answers or {}
     # The questionnaire as the patient saw it, step by step; ids no longer in
     # the rule set are listed after it so no stored answer is ever hidden.
@@ -145,15 +136,13 @@ def _intake_page(
             answers=answers,
             extra_answers=extra,
             acknowledgment=acknowledgment,
-            aftercare=AFTERCARE,
-            wording_matches=acknowledgment is not None
-            and acknowledgment.text_hash == aftercare_hash(),
+            signed=signed_wording(acknowledgment) if acknowledgment is not None else None,
             decisions=list(reversed(record.decisions)),
-            decidable=record.status in services.DECIDABLE,
+            decidable=record.status in DECIDABLE,
             form=form,
             hints=outcome_hints(),
             refusal=refusal,
-            conflict=isinstance(refusal, services.AlreadyDecidedError),
+            conflict=isinstance(refusal, decisions.AlreadyDecidedError),
         ),
         status,
     )
@@ -176,32 +165,20 @@ def decide(intake_id: int) -> ResponseReturnValue:
         abort(HTTPStatus.BAD_REQUEST)
     outcome = IntakeStatus(form.outcome.data)
     try:
-        decision = services.record_decision(
+        decisions.record(
             record.id,
-            clinician_id=me().id,
+            clinician_id=current_staff().id,
             outcome=outcome,
             note=form.note.data or "",
             seen_status=seen_status,
             seen_decision_id=seen_decision,
         )
-    except services.DecisionRefusedError as refusal:
-        db.session.rollback()
-        db.session.refresh(record)
+    except decisions.DecisionRefusedError as refusal:
         # The typed note is kept; the form now carries what is current, so a
         # clinician who still wants to decide does so knowing what changed.
-        form.seen_status.data = record.status.value
+        form.seen_status.data = refusal.current.value
         form.seen_decision.data = str(refusal.latest.id) if refusal.latest else ""
         return _intake_page(record, form, HTTPStatus.CONFLICT, refusal)
-    audit.record(
-        audit.Action.DECISION_RECORDED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=me().id,
-        target=("intake", record.id),
-        outcome=outcome.value,
-        previous=seen_status.value,
-        decision=decision.id,
-    )
-    db.session.commit()
     flash(
         gettext(
             "Decision recorded: %(outcome)s.",

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from intake.frontdesk.clock import clinic_today
+from intake.clock import clinic_today
 from intake.models import Role
 from intake.screening import aftercare_hash
 from tests.browser.conftest import assert_accessible, shoot, sign_in

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from intake.audit import Action
 from intake.extensions import db
-from intake.links import issue_link
+from intake.links import issue as issue_link
 from intake.models import Appointment, AuditEvent, Intake, IntakeLink, IntakeStatus
 from tests.conftest import make_appointment
 from tests.patients.conftest import DOB, booked, confirm
@@ -147,7 +147,7 @@ def test_a_new_link_unlocks_and_the_old_one_stops_working(app, client, client_fo
     for _ in range(5):
         client.post(f"/i/{token}", data={"date_of_birth": "1991-01-01"})
     with app.app_context():
-        _link, new_token = issue_link(db.session.get(Appointment, appointment_id))
+        _link, new_token = issue_link(appointment_id)
         db.session.commit()
     assert client.get(f"/i/{token}").status_code == HTTPStatus.GONE
     assert confirm(client_for(), new_token).status_code == HTTPStatus.SEE_OTHER
@@ -198,7 +198,7 @@ def test_revoked_links_get_410(app, client):
     with app.app_context():
         appointment, token = make_appointment()
         appointment_id = appointment.id
-        issue_link(db.session.get(Appointment, appointment_id))
+        issue_link(appointment_id)
         db.session.commit()
     for response in (
         client.get(f"/i/{token}"),

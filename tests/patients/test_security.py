@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from intake.extensions import db
-from intake.links import issue_link
+from intake.links import issue as issue_link
 from intake.models import Appointment, AuditEvent
 from intake.patients.services import SESSION_KEY
 from tests.conftest import all_no, csrf_token_from
@@ -68,7 +68,7 @@ def test_a_reissued_link_ends_the_old_cookie(app, client, client_for):
     appointment_id, token = booked(app)
     confirm(client, token)
     with app.app_context():
-        _link, new_token = issue_link(db.session.get(Appointment, appointment_id))
+        _link, new_token = issue_link(appointment_id)
         db.session.commit()
     response = client.get("/intake/step/skin")
     assert response.status_code == HTTPStatus.GONE

@@ -117,7 +117,7 @@ def test_the_database_refuses_a_second_acknowledgment(app, client):
     with app.app_context():
         intake = _intake()
         made = intakes.submit(
-            intake, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name="Other"
+            intake.id, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name="Other"
         )
         db.session.commit()
         assert made is False

@@ -94,10 +94,10 @@ def make_submitted(
 
     booked, _token = make_appointment(**appointment)
     intake = booked.intake
-    intakes.start(intake)
+    intakes.start(intake.id)
     intake.answers = {**all_no(), **(answers or {})}
     intakes.submit(
-        intake, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name=signature_name
+        intake.id, items=AFTERCARE_CODES, text_hash=aftercare_hash(), signature_name=signature_name
     )
     db.session.commit()
     return booked, intake

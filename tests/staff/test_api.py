@@ -65,7 +65,7 @@ def test_before_submission_answers_are_empty_even_while_the_patient_is_going(cli
         "acknowledgment": None,
     }
 
-    intakes.start(appointment.intake)
+    intakes.start(appointment.intake.id)
     appointment.intake.answers = {"active_acne": "yes"}
     db.session.commit()
     body = client.get(url(appointment.id)).get_json()

@@ -17,9 +17,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from intake import decisions
 from intake.extensions import db
 from intake.models import Decision, Intake, IntakeStatus, Role
-from intake.review import services
 from tests.conftest import count, make_user
 from tests.staff.conftest import make_submitted
 
@@ -39,7 +39,7 @@ def _decide(
     """Decide in this thread's own app context and connection; return what happened."""
     with app.app_context():
         try:
-            services.record_decision(
+            decisions.record(
                 intake_id,
                 clinician_id=clinician_id,
                 outcome=outcome,
@@ -47,7 +47,7 @@ def _decide(
                 seen_status=seen_status,
                 seen_decision_id=seen_decision_id,
             )
-        except services.AlreadyDecidedError:
+        except decisions.AlreadyDecidedError:
             db.session.rollback()
             return "refused"
         before_commit()
@@ -147,7 +147,7 @@ def test_two_overlapping_re_decisions_of_a_deferred_intake_leave_one(app, setup)
     """A deferral decided again keeps the status "deferred" possibly; the decision id settles it."""
     intake_id, first, second = setup
     with app.app_context():
-        deferral = services.record_decision(
+        deferral = decisions.record(
             intake_id,
             clinician_id=first,
             outcome=IntakeStatus.DEFERRED,

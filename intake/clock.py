@@ -1,0 +1,87 @@
+"""The clinic's clock: every page, PDF and command shows times in ``INTAKE_TIMEZONE``.
+
+Storage is UTC. :func:`when` is the one formatter of a stored moment; its
+``style`` picks how much it says, and the language is the request's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_date, format_time, gettext
+
+from intake.models import utcnow
+
+Style = Literal["staff", "patient", "stamp", "time"]
+
+
+def clinic_tz() -> ZoneInfo:
+    tz: ZoneInfo = current_app.config["INTAKE_TZ"]
+    return tz
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(clinic_tz())
+
+
+def clinic_today(now: dt.datetime | None = None) -> dt.date:
+    return local(now or utcnow()).date()
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Return the UTC instants where ``day`` starts and the next day starts, in the clinic.
+
+    Built from local midnights, so a day with a daylight-saving change is 23
+    or 25 hours long, as it is on the clinic's wall clock.
+    """
+    tz = clinic_tz()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def when(moment: dt.datetime, style: Style = "staff") -> str:
+    """Format a stored moment in the clinic's zone.
+
+    - ``staff``: ``Tue 24 Nov 2026, 09:30`` (staff pages and prints);
+    - ``patient``: ``Tuesday, November 24, 2026 at 9:30 AM`` (patient pages, in their language);
+    - ``stamp``: ``2026-11-24 09:30 CET`` (the audit log and account pages);
+    - ``time``: ``09:30``.
+    """
+    moment = local(moment)
+    if style == "time":
+        return str(format_time(moment.time(), "HH:mm", rebase=False))
+    if style == "stamp":
+        return moment.strftime("%Y-%m-%d %H:%M %Z")
+    if style == "patient":
+        return str(
+            gettext(
+                "%(date)s at %(time)s",
+                date=format_date(moment.date(), "full", rebase=False),
+                time=format_time(moment.time(), "short", rebase=False),
+            )
+        )
+    return f"{format_date(moment.date(), 'EEE d MMM y', rebase=False)}, {when(moment, 'time')}"
+
+
+def long_date(day: dt.date) -> str:
+    return str(format_date(day, "EEEE d MMMM y", rebase=False))
+
+
+def short_date(day: dt.date) -> str:
+    return str(format_date(day, "d MMM y", rebase=False))
+
+
+def template_helpers() -> dict[str, object]:
+    """Helpers every template gets (registered once, by the app factory)."""
+    return {
+        "when": when,
+        "clock": lambda moment: when(moment, "time"),
+        "long_date": long_date,
+        "short_date": short_date,
+        "local_day": lambda moment: local(moment).date(),
+        "tz_name": str(clinic_tz()),
+    }
