@@ -17,7 +17,7 @@ from intake.models import Role, User
 from tests.browser.conftest import assert_accessible, shoot
 from tests.conftest import STAFF_PASSWORD, make_user
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("app_ctx")]
 
 NEW_PASSWORD = "lantern orchard velvet 7 cobalt"
 
@@ -38,9 +38,8 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
 def test_sign_in_failure_then_success_and_sign_out(
     app: Flask, live_server_url: str, desktop_page: Page
 ):
-    with app.app_context():
-        user = make_user(Role.CLINICIAN, email="robin.clinician@clinic.test")
-        email = user.email
+    user = make_user(Role.CLINICIAN, email="robin.clinician@clinic.test")
+    email = user.email
     page = desktop_page
     page.goto(f"{live_server_url}/login")
     assert_accessible(page)
@@ -70,8 +69,7 @@ def test_sign_in_failure_then_success_and_sign_out(
 def test_authenticator_enrolment_and_code_step(
     app: Flask, live_server_url: str, desktop_page: Page
 ):
-    with app.app_context():
-        email = make_user(Role.FRONT_DESK, email="sam.desk@clinic.test").email
+    email = make_user(Role.FRONT_DESK, email="sam.desk@clinic.test").email
     page = desktop_page
     sign_in(page, live_server_url, email, STAFF_PASSWORD)
     page.goto(f"{live_server_url}/account")
@@ -96,11 +94,10 @@ def test_authenticator_enrolment_and_code_step(
 def test_admin_creates_an_account_and_the_newcomer_sets_a_password(
     app: Flask, live_server_url: str, desktop_page: Page, browser
 ):
-    with app.app_context():
-        admin = make_user(Role.ADMIN, email="alex.admin@clinic.test")
-        make_user(Role.CLINICIAN, email="priya.clinician@clinic.test")
-        make_user(Role.FRONT_DESK, email="jo.frontdesk@clinic.test")
-        admin_email = admin.email
+    admin = make_user(Role.ADMIN, email="alex.admin@clinic.test")
+    make_user(Role.CLINICIAN, email="priya.clinician@clinic.test")
+    make_user(Role.FRONT_DESK, email="jo.frontdesk@clinic.test")
+    admin_email = admin.email
     page = desktop_page
     sign_in(page, live_server_url, admin_email, STAFF_PASSWORD)
     expect(page.get_by_role("heading", name="Staff accounts")).to_be_visible()
@@ -145,16 +142,14 @@ def test_admin_creates_an_account_and_the_newcomer_sets_a_password(
     page.get_by_label("Action").select_option(audit.Action.PASSWORD_CHANGED.value)
     page.get_by_role("button", name="Show").click()
     expect(page.locator("table.audit tbody tr")).to_have_count(1)
-    with app.app_context():
-        casey = db.session.execute(
-            sa.select(User).where(User.email == "casey.new@clinic.test")
-        ).scalar_one()
-        assert casey.must_change_password is False
+    casey = db.session.execute(
+        sa.select(User).where(User.email == "casey.new@clinic.test")
+    ).scalar_one()
+    assert casey.must_change_password is False
 
 
 def test_sign_in_on_a_phone(app: Flask, live_server_url: str, phone_page: Page):
-    with app.app_context():
-        email = make_user(Role.FRONT_DESK, email="jo.phone@clinic.test").email
+    email = make_user(Role.FRONT_DESK, email="jo.phone@clinic.test").email
     page = phone_page
     page.goto(f"{live_server_url}/login")
     assert_accessible(page)

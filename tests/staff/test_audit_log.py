@@ -139,8 +139,8 @@ def test_verify_fails_when_a_row_is_tampered_with(app, client_for, tamper):
             sign_in(client_for(), user.email)
     ids = db.session.execute(sa.select(AuditEvent.id).order_by(AuditEvent.id)).scalars().all()
     victim = ids[1]
-    with db.engine.begin() as conn:
-        conn.execute(tamper, {"id": victim})
+    db.session.execute(tamper, {"id": victim})
+    db.session.commit()
     db.session.expire_all()
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1
