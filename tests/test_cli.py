@@ -217,19 +217,9 @@ def test_appointments_add_books_and_prints_the_link(app, runner):
         assert link.token_hash == hash_token(token)
 
 
-def test_appointments_add_uses_the_clinic_time_zone(database_url, tmp_path):
-    from intake import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "x",
-            "INTAKE_TIMEZONE": "America/Los_Angeles",
-        }
-    )
+@pytest.mark.parametrize("app_config", [{"INTAKE_TIMEZONE": "America/Los_Angeles"}])
+def test_appointments_add_uses_the_clinic_time_zone(app, runner):
     at = _future(40)
-    runner = app.test_cli_runner()
     result = runner.invoke(
         args=[
             "appointments",
@@ -250,11 +240,6 @@ def test_appointments_add_uses_the_clinic_time_zone(database_url, tmp_path):
         local = appointment.starts_at.astimezone(app.config["INTAKE_TZ"])
         assert local.strftime("%Y-%m-%dT%H:%M") == at
         assert appointment.starts_at.utcoffset() == dt.timedelta(0)
-        db.session.execute(sa.delete(IntakeLink))
-        db.session.execute(sa.delete(Intake))
-        db.session.execute(sa.delete(Appointment))
-        db.session.commit()
-        db.engine.dispose()
 
 
 @pytest.mark.parametrize(

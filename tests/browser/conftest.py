@@ -1,5 +1,8 @@
 """Real headless Chromium (Debian's), driven by Playwright, against a live server.
 
+The live server (``live_server_url``, in ``tests/conftest.py``) runs in a
+thread on the test's app, on a committed database of the test's own.
+
 ``playwright install`` cannot download a browser here, so the system Chromium
 at ``/usr/bin/chromium`` is launched directly.
 """
@@ -7,15 +10,12 @@ at ``/usr/bin/chromium`` is launched directly.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from werkzeug.serving import make_server
 
 from tests.conftest import STAFF_PASSWORD
 
@@ -56,20 +56,6 @@ def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=full_page)
-
-
-@pytest.fixture
-def live_server_url(app: Flask) -> Iterator[str]:
-    """Serve ``app`` on a free loopback port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["INTAKE_BASE_URL"] = url
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,16 @@ from tests.conftest import STAFF_PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
+
+def staff(app: Flask, role: Role, email: str) -> str:
+    """Create an account in an app context of its own, ended before the browser starts.
+
+    On SQLite an open session holds the one write lock (every transaction
+    begins IMMEDIATE), which would keep the live server waiting.
+    """
+    with app.app_context():
+        return make_user(role, email=email).email
+
 NEW_PASSWORD = "lantern orchard velvet 7 cobalt"
 
 
@@ -38,9 +48,7 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
 def test_sign_in_failure_then_success_and_sign_out(
     app: Flask, live_server_url: str, desktop_page: Page
 ):
-    with app.app_context():
-        user = make_user(Role.CLINICIAN, email="robin.clinician@clinic.test")
-        email = user.email
+    email = staff(app, Role.CLINICIAN, "robin.clinician@clinic.test")
     page = desktop_page
     page.goto(f"{live_server_url}/login")
     assert_accessible(page)
@@ -70,8 +78,7 @@ def test_sign_in_failure_then_success_and_sign_out(
 def test_authenticator_enrolment_and_code_step(
     app: Flask, live_server_url: str, desktop_page: Page
 ):
-    with app.app_context():
-        email = make_user(Role.FRONT_DESK, email="sam.desk@clinic.test").email
+    email = staff(app, Role.FRONT_DESK, "sam.desk@clinic.test")
     page = desktop_page
     sign_in(page, live_server_url, email, STAFF_PASSWORD)
     page.goto(f"{live_server_url}/account")
@@ -96,11 +103,9 @@ def test_authenticator_enrolment_and_code_step(
 def test_admin_creates_an_account_and_the_newcomer_sets_a_password(
     app: Flask, live_server_url: str, desktop_page: Page, browser
 ):
-    with app.app_context():
-        admin = make_user(Role.ADMIN, email="alex.admin@clinic.test")
-        make_user(Role.CLINICIAN, email="priya.clinician@clinic.test")
-        make_user(Role.FRONT_DESK, email="jo.frontdesk@clinic.test")
-        admin_email = admin.email
+    admin_email = staff(app, Role.ADMIN, "alex.admin@clinic.test")
+    staff(app, Role.CLINICIAN, "priya.clinician@clinic.test")
+    staff(app, Role.FRONT_DESK, "jo.frontdesk@clinic.test")
     page = desktop_page
     sign_in(page, live_server_url, admin_email, STAFF_PASSWORD)
     expect(page.get_by_role("heading", name="Staff accounts")).to_be_visible()
@@ -153,8 +158,7 @@ def test_admin_creates_an_account_and_the_newcomer_sets_a_password(
 
 
 def test_sign_in_on_a_phone(app: Flask, live_server_url: str, phone_page: Page):
-    with app.app_context():
-        email = make_user(Role.FRONT_DESK, email="jo.phone@clinic.test").email
+    email = staff(app, Role.FRONT_DESK, "jo.phone@clinic.test")
     page = phone_page
     page.goto(f"{live_server_url}/login")
     assert_accessible(page)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from http import HTTPStatus
 
+import pytest
 import sqlalchemy as sa
 
 from intake import intakes
@@ -127,6 +128,7 @@ def test_the_database_refuses_a_second_acknowledgment(app, client):
         assert _submitted_events() == 1
 
 
+@pytest.mark.committed  # two threads, two connections: each must see the other's commit
 def test_two_tabs_submitting_at_once_make_one_submission(app, client, client_for):
     _id, token = booked(app)
     confirm(client, token)

@@ -15,6 +15,7 @@ from intake.models import Role, User
 from tests.conftest import BACKEND, make_user
 
 pytestmark = [
+    pytest.mark.committed,
     pytest.mark.postgres_only,
     pytest.mark.skipif(BACKEND != "postgresql", reason="needs two real PostgreSQL connections"),
 ]

@@ -23,6 +23,9 @@ from intake.models import Decision, Intake, IntakeStatus, Role
 from tests.conftest import count, make_user
 from tests.staff.conftest import make_submitted
 
+# Threads with their own connections must see each other's commits.
+pytestmark = pytest.mark.committed
+
 HOLD_SECONDS = 0.6
 
 

@@ -1,0 +1,166 @@
+"""The app factory: config, logging, extensions, blueprints, handlers and commands."""
+
+from __future__ import annotations
+
+import logging.config
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, has_request_context, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from intake import clock, unit_of_work
+from intake import config as config_module
+from intake.auth.loader import load_user
+from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
+from intake.wording import SUPPORTED_LOCALES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+# Set once the first app is built: configuring logging is the factory's job, not
+# an import's, so importing any part of intake (the screening core, a model)
+# leaves the caller's logging alone.
+_logging_configured = False
+
+
+def configure_logging() -> None:
+    """Configure logging once per process, before the first app exists."""
+    global _logging_configured  # noqa: PLW0603 - once per process, as at import before
+    if _logging_configured:
+        return
+    # Configured before the app exists (Flask's logging docs). Messages carry ids
+    # and codes only: never names, dates of birth, answers or link tokens.
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            "handlers": {
+                "stderr": {
+                    "class": "logging.StreamHandler",
+                    "stream": "ext://sys.stderr",
+                    "formatter": "plain",
+                }
+            },
+            "root": {"level": "INFO", "handlers": ["stderr"]},
+            # Werkzeug's access log prints request paths, which for /i/<token>
+            # would write the patient's token to the log.
+            "loggers": {"werkzeug": {"level": "WARNING"}},
+        }
+    )
+    _logging_configured = True
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, handlers and commands."""
+    configure_logging()
+    app = Flask(
+        # The package, not this module: keeps the app's name (its logger is
+        # "intake"), root path and instance folder what they were.
+        "intake",
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config_module.load(app.config, Path(app.instance_path), test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_handlers(app)
+    from intake import cli
+
+    cli.register(app)
+    return app
+
+
+def select_locale() -> str | None:
+    if not has_request_context():  # a command or a job: the default language
+        return None
+    return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    unit_of_work.init_app(app)
+    # Batch mode lets later migrations alter tables on SQLite too.
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.context_processor
+    def endpoints() -> dict[str, Any]:
+        # Lets the staff navigation show only links whose feature is installed.
+        return {"endpoints": app.view_functions, **clock.template_helpers()}
+
+    app.add_template_filter(lambda moment: clock.when(moment, "stamp"), "staff_when")
+
+
+def register_blueprints(app: Flask) -> None:
+    from intake import health
+    from intake.auth import access
+
+    access.init_app(app)
+    app.register_blueprint(health.bp)
+    # Feature blueprints, one line each:
+    app.register_blueprint(import_module("intake.patients.views").bp)
+    app.register_blueprint(import_module("intake.auth.views").bp)
+    app.register_blueprint(import_module("intake.admin.views").bp)
+    app.register_blueprint(import_module("intake.review.views").bp)
+    app.register_blueprint(import_module("intake.frontdesk.views").bp)
+    app.register_blueprint(import_module("intake.api.views").bp)
+
+
+ERROR_CODES = (400, 401, 403, 404, 405, 410, 413, 423, 429, 500, 503)
+
+
+def register_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = gettext(
+            "This form was open too long or was sent from somewhere else. "
+            "Nothing was saved; please go back, reload the page and try again."
+        )
+        return render_template("errors/error.html", code=400, message=message), 400
+
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        if request.path.startswith("/api/"):
+            # Even where no API route matched (a path the router cannot
+            # parse), an API client gets JSON, never an HTML page.
+            from intake.api.views import json_error
+
+            return json_error(error)
+        code = error.code or 500
+        return render_template("errors/error.html", code=code, message=None), code
+
+    for code in ERROR_CODES:
+        app.register_error_handler(code, http_error)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith("/static/"):
+            # Pages hold health data: no browser or proxy may keep a copy.
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+__all__ = ["create_app"]
