@@ -2,19 +2,32 @@
 
 Events name who acted and which record, never answers, names, dates of birth
 or tokens: ``detail`` takes only short codes such as a step id or a role.
+
+Each event stores the hash of the one before it and its own hash, made by the
+scheme named in ``hash_scheme``. Events written before keyed hashes existed
+use plain SHA-256 (``sha256-v1``), which anyone with write access to the table
+can recompute after an edit. Every new event is an HMAC-SHA256 keyed with
+``INTAKE_AUDIT_KEY`` (``hmac-sha256-v2``). The first keyed event after legacy
+ones is an ``audit.scheme_changed`` marker, so that the switch is recorded in
+the chain itself; after it (or after any keyed event) a legacy event is a
+break. Checkpoints (see ``intake.audit_cli``) pin the head's hash in a file
+outside the database, so a trimmed, recomputed or replaced chain no longer
+matches them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from intake.extensions import db
 from intake.models import AuditEvent, utcnow
@@ -23,6 +36,9 @@ GENESIS = "0" * 64
 # One arbitrary key for PostgreSQL's advisory lock that serialises appends,
 # so two processes never chain onto the same previous event.
 _CHAIN_LOCK_KEY = 0x1A7A_CE01
+
+LEGACY_SCHEME = "sha256-v1"
+KEYED_SCHEME = "hmac-sha256-v2"
 
 
 class Action(StrEnum):
@@ -57,6 +73,8 @@ class Action(StrEnum):
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an event tag
     API_INTAKE_READ = "api.intake_read"
+    # The audit trail itself
+    AUDIT_SCHEME_CHANGED = "audit.scheme_changed"
 
 
 class ActorKind(StrEnum):
@@ -66,22 +84,69 @@ class ActorKind(StrEnum):
     ANONYMOUS = "anonymous"
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
-    body = json.dumps(
-        [
-            prev_hash,
-            event.occurred_at.astimezone(dt.UTC).isoformat(),
-            event.actor_kind,
-            event.actor_id,
-            event.action,
-            event.target_type,
-            event.target_id,
-            event.detail,
-        ],
-        sort_keys=True,
-        separators=(",", ":"),
+def _content(event: AuditEvent) -> list[Any]:
+    return [
+        event.occurred_at.astimezone(dt.UTC).isoformat(),
+        event.actor_kind,
+        event.actor_id,
+        event.action,
+        event.target_type,
+        event.target_id,
+        event.detail,
+    ]
+
+
+def _canonical(value: object) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+def legacy_digest(prev_hash: str, event: AuditEvent) -> str:
+    """Return the plain SHA-256 hash events were chained with before keyed hashes."""
+    return hashlib.sha256(_canonical([prev_hash, *_content(event)])).hexdigest()
+
+
+def keyed_digest(key: str, prev_hash: str, event: AuditEvent) -> str:
+    """Return the HMAC-SHA256 of the event; the scheme name is inside the MAC."""
+    body = _canonical([KEYED_SCHEME, prev_hash, *_content(event)])
+    return hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _audit_key() -> str:
+    key: str = current_app.config["INTAKE_AUDIT_KEY"]
+    return key
+
+
+def _millis(now: dt.datetime) -> dt.datetime:
+    # Truncated to milliseconds so the timestamp survives every database's
+    # rounding and the chain verifies the same everywhere.
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _append(
+    key: str,
+    prev_hash: str,
+    action: Action,
+    *,
+    actor_kind: ActorKind,
+    actor_id: int | None,
+    target: tuple[str, int] | None,
+    detail: dict[str, Any],
+) -> AuditEvent:
+    event = AuditEvent(
+        occurred_at=_millis(utcnow()),
+        actor_kind=actor_kind.value,
+        actor_id=actor_id,
+        action=action.value,
+        target_type=target[0] if target else None,
+        target_id=target[1] if target else None,
+        detail=detail,
+        prev_hash=prev_hash,
+        hash_scheme=KEYED_SCHEME,
     )
-    return hashlib.sha256(body.encode()).hexdigest()
+    event.hash = keyed_digest(key, prev_hash, event)
+    db.session.add(event)
+    db.session.flush()
+    return event
 
 
 def record(
@@ -94,28 +159,37 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session, chained to the last one; the caller commits."""
     session = db.session
+    key = _audit_key()
+    # Taken as late as possible (the queue behind it waits until this
+    # transaction commits), but before the head is read: otherwise two
+    # transactions could chain onto the same head. The unique prev_hash makes
+    # the loser fail rather than fork, wherever the lock is missing.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
-    prev = session.execute(
-        sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    # The timestamp is truncated to milliseconds so it survives every
-    # database's rounding and the chain verifies the same everywhere.
-    now = utcnow()
-    event = AuditEvent(
-        occurred_at=now.replace(microsecond=now.microsecond // 1000 * 1000),
-        actor_kind=actor_kind.value,
+    head = session.execute(
+        sa.select(AuditEvent.hash, AuditEvent.hash_scheme).order_by(AuditEvent.id.desc()).limit(1)
+    ).one_or_none()
+    prev = head.hash if head else GENESIS
+    if head is not None and head.hash_scheme == LEGACY_SCHEME:
+        marker = _append(
+            key,
+            prev,
+            Action.AUDIT_SCHEME_CHANGED,
+            actor_kind=ActorKind.SYSTEM,
+            actor_id=None,
+            target=None,
+            detail={"from": LEGACY_SCHEME, "to": KEYED_SCHEME},
+        )
+        prev = marker.hash
+    return _append(
+        key,
+        prev,
+        action,
+        actor_kind=actor_kind,
         actor_id=actor_id,
-        action=action.value,
-        target_type=target[0] if target else None,
-        target_id=target[1] if target else None,
+        target=target,
         detail=dict(detail),
-        prev_hash=prev or GENESIS,
     )
-    event.hash = _digest(event.prev_hash, event)
-    session.add(event)
-    session.flush()
-    return event
 
 
 @dataclass(frozen=True)
@@ -124,10 +198,135 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(batch_size: int = 1000) -> Iterator[ChainBreak]:
-    """Yield every place where the audit chain does not hold."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head at one moment, as written to the checkpoint file."""
+
+    event_id: int
+    hash: str
+    hash_scheme: str
+    at: str
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "hash": self.hash,
+            "hash_scheme": self.hash_scheme,
+            "at": self.at,
+        }
+
+
+class CheckpointError(ValueError):
+    """A checkpoint line that is malformed or whose MAC does not match."""
+
+    def __init__(self, reason: str, event_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.event_id = event_id
+
+
+# Domain separation: a checkpoint MAC can never be mistaken for an event hash.
+_CHECKPOINT_CONTEXT = "intake-audit-checkpoint-v1"
+
+
+def _checkpoint_mac(key: str, fields: dict[str, Any]) -> str:
+    body = _canonical([_CHECKPOINT_CONTEXT, fields])
+    return hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+
+
+def checkpoint_line(checkpoint: Checkpoint) -> str:
+    """Return the checkpoint as one JSON line (no newline), MAC'd with the audit key."""
+    fields = checkpoint.fields()
+    return json.dumps(fields | {"mac": _checkpoint_mac(_audit_key(), fields)}, sort_keys=True)
+
+
+def parse_checkpoint(line: str) -> Checkpoint:
+    """Read one checkpoint line and check its MAC.
+
+    :raise CheckpointError: the line is malformed or its MAC does not match.
+    """
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        raise CheckpointError("not JSON") from None
+    keys = {"event_id", "hash", "hash_scheme", "at", "mac"}
+    if not isinstance(data, dict) or set(data) != keys:
+        raise CheckpointError(
+            "not a checkpoint: the fields are not event_id, hash, hash_scheme, at, mac"
+        )
+    event_id = data["event_id"]
+    if type(event_id) is not int or not all(isinstance(data[k], str) for k in keys - {"event_id"}):
+        raise CheckpointError("not a checkpoint: a field has the wrong type")
+    checkpoint = Checkpoint(event_id, data["hash"], data["hash_scheme"], data["at"])
+    expected = _checkpoint_mac(_audit_key(), checkpoint.fields())
+    # Bytes, not str: compare_digest refuses a str with non-ASCII characters.
+    if not hmac.compare_digest(expected.encode(), data["mac"].encode()):
+        raise CheckpointError(
+            f"the checkpoint of {checkpoint.at} has a MAC that does not match"
+            " (forged, edited, or made with another key)",
+            event_id,
+        )
+    return checkpoint
+
+
+@dataclass
+class Verification:
+    """What ``verify`` found: every break, how much it looked at, and the head it reached."""
+
+    breaks: list[ChainBreak]
+    events: int
+    checkpoints: int
+    head: AuditEvent | None
+
+    def checkpoint(self, now: dt.datetime | None = None) -> Checkpoint | None:
+        """Return a checkpoint of the head that was verified, or None on an empty chain."""
+        if self.head is None:
+            return None
+        at = (now or utcnow()).astimezone(dt.UTC).isoformat(timespec="seconds")
+        return Checkpoint(self.head.id, self.head.hash, self.head.hash_scheme, at)
+
+
+def _check_legacy(event: AuditEvent, prev: str, keyed_seen: bool) -> str | None:
+    if keyed_seen:
+        return "uses the legacy unkeyed hash after the chain switched to keyed hashes"
+    if event.action == Action.AUDIT_SCHEME_CHANGED:
+        return "is a scheme-change marker with an unkeyed hash"
+    if legacy_digest(prev, event) != event.hash:
+        return "content does not match its hash"
+    return None
+
+
+def _check_keyed(event: AuditEvent, prev: str, keyed_seen: bool, key: str) -> str | None:
+    if not hmac.compare_digest(keyed_digest(key, prev, event).encode(), event.hash.encode()):
+        return "content does not match its keyed hash"
+    if not keyed_seen and prev != GENESIS and event.action != Action.AUDIT_SCHEME_CHANGED:
+        return "is the first keyed event but not the scheme-change marker"
+    return None
+
+
+def _check_event(event: AuditEvent, prev: str, keyed_seen: bool, key: str) -> str | None:
+    """Return why the event breaks the chain, or None."""
+    if event.prev_hash != prev:
+        return "does not follow the event before it"
+    if event.hash_scheme == LEGACY_SCHEME:
+        return _check_legacy(event, prev, keyed_seen)
+    if event.hash_scheme == KEYED_SCHEME:
+        return _check_keyed(event, prev, keyed_seen, key)
+    return f"has an unknown hash scheme {event.hash_scheme!r}"
+
+
+def verify(checkpoints: Iterable[Checkpoint] = (), batch_size: int = 1000) -> Verification:
+    """Check every event's link and hash, and that every checkpoint still matches."""
+    key = _audit_key()
+    checkpoints = list(checkpoints)
+    pinned: dict[int, list[Checkpoint]] = {}
+    for checkpoint in checkpoints:
+        pinned.setdefault(checkpoint.event_id, []).append(checkpoint)
+    breaks: list[ChainBreak] = []
     prev = GENESIS
+    keyed_seen = False
     last_id = 0
+    count = 0
+    head: AuditEvent | None = None
     while True:
         events = (
             db.session.execute(
@@ -140,15 +339,38 @@ def verify_chain(batch_size: int = 1000) -> Iterator[ChainBreak]:
             .all()
         )
         if not events:
-            return
+            break
         for event in events:
-            if event.prev_hash != prev:
-                yield ChainBreak(event.id, "does not follow the event before it")
-            elif _digest(event.prev_hash, event) != event.hash:
-                yield ChainBreak(event.id, "content does not match its hash")
+            reason = _check_event(event, prev, keyed_seen, key)
+            if reason:
+                breaks.append(ChainBreak(event.id, reason))
+            breaks.extend(
+                ChainBreak(
+                    event.id,
+                    f"hash differs from the checkpoint of {c.at}"
+                    " (the chain was recomputed or replaced)",
+                )
+                for c in pinned.pop(event.id, ())
+                if c.hash != event.hash
+            )
+            keyed_seen = keyed_seen or event.hash_scheme == KEYED_SCHEME
             prev = event.hash
             last_id = event.id
+            count += 1
+            head = event
         db.session.expunge_all()
+    for event_id, missing in sorted(pinned.items()):
+        where = (
+            f"the chain ends at event {last_id}, so events were trimmed from its end"
+            if event_id > last_id
+            else "it was deleted"
+        )
+        breaks.extend(
+            ChainBreak(event_id, f"is missing but the checkpoint of {c.at} recorded it ({where})")
+            for c in missing
+        )
+    breaks.sort(key=lambda b: b.event_id)
+    return Verification(breaks, count, len(checkpoints), head)
 
 
 def detail_of(event: AuditEvent) -> dict[str, Any]:

@@ -47,6 +47,8 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_ENV": ("INTAKE_ENV", str),
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SECRET_KEY": ("SECRET_KEY", str),
+    "INTAKE_AUDIT_KEY": ("INTAKE_AUDIT_KEY", str),
+    "INTAKE_AUDIT_CHECKPOINTS": ("INTAKE_AUDIT_CHECKPOINTS", str),
     "INTAKE_BASE_URL": ("INTAKE_BASE_URL", str),
     "REDIS_URL": ("REDIS_URL", str),
     "INTAKE_TIMEZONE": ("INTAKE_TIMEZONE", str),
@@ -87,6 +89,16 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         if production:
             raise ConfigError("SECRET_KEY must be set when INTAKE_ENV=production")
         config["SECRET_KEY"] = _development_secret(instance_path)
+    # The audit key is separate from SECRET_KEY so that rotating the session
+    # key does not break the audit chain, and so that every process that can
+    # sign cookies is not thereby able to rewrite the audit log's hashes.
+    if not config.get("INTAKE_AUDIT_KEY"):
+        if production:
+            raise ConfigError("INTAKE_AUDIT_KEY must be set when INTAKE_ENV=production")
+        config["INTAKE_AUDIT_KEY"] = _development_secret(instance_path, "audit_key")
+    if production and config["INTAKE_AUDIT_KEY"] == config["SECRET_KEY"]:
+        raise ConfigError("INTAKE_AUDIT_KEY must differ from SECRET_KEY")
+    config.setdefault("INTAKE_AUDIT_CHECKPOINTS", str(instance_path / "audit-checkpoints.jsonl"))
     config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}")
     config["INTAKE_BASE_URL"] = config["INTAKE_BASE_URL"].rstrip("/")
     # Flask's own defaults already hold SESSION_COOKIE_SECURE=False, so
@@ -102,10 +114,10 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         ) from exc
 
 
-def _development_secret(instance_path: Path) -> str:
+def _development_secret(instance_path: Path, name: str = "secret_key") -> str:
     """Return a key kept in the instance folder, so restarts keep sessions (dev only)."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    path = instance_path / "secret_key"
+    path = instance_path / name
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)

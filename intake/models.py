@@ -344,7 +344,11 @@ class AuditEvent(Model):
     target_type: Mapped[str | None] = mapped_column(sa.String(32))
     target_id: Mapped[int | None]
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Unique: two events can never follow the same one, so the chain cannot fork.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # How ``hash`` was made (see intake.audit); rows from before keyed hashes
+    # have the server default.
+    hash_scheme: Mapped[str] = mapped_column(sa.String(16), server_default="sha256-v1")
 
     actor: Mapped[User | None] = relationship()

@@ -150,6 +150,7 @@ def _test_config(url: str, instance: Path) -> dict[str, Any]:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret-key",
+        "INTAKE_AUDIT_KEY": "test-audit-key",
         "INTAKE_PASSWORD_HASHING": "cheapest",
         "RATELIMIT_STORAGE_URI": "memory://",
         "WTF_CSRF_ENABLED": False,

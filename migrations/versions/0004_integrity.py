@@ -4,7 +4,10 @@ One link open per appointment, one booking per person and start time, the
 submitted fields written together, permitted decision transitions, indexes for
 every page's lookups; on PostgreSQL, triggers that refuse any other intake
 status change, any change to a submitted intake's answers, and any UPDATE or
-DELETE of acknowledgments, decisions and audit events.
+DELETE of acknowledgments, decisions and audit events. The audit chain gets a
+hash scheme per event (events stored before this are plain SHA-256, new ones
+an HMAC keyed with INTAKE_AUDIT_KEY) and cannot fork: no two events may follow
+the same predecessor.
 
 Revision ID: 0004
 Revises: 0003
@@ -14,7 +17,7 @@ Create Date: 2026-12-02 19:00:00
 import datetime as dt
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision = "0004"
 down_revision = "0003"
@@ -79,9 +82,39 @@ def _backfill_appointments(conn):
         )
 
 
+def _refuse_a_forked_chain(conn):
+    # A chain that already forked under concurrent writes (two events sharing a
+    # predecessor) cannot take the unique constraint; say so rather than fail
+    # on an IntegrityError, and change no stored event to make it fit.
+    if context.is_offline_mode():
+        return
+    forks = conn.execute(
+        sa.text(
+            "SELECT count(*) FROM (SELECT prev_hash FROM audit_events"
+            " GROUP BY prev_hash HAVING count(*) > 1) AS forks"
+        )
+    ).scalar_one()
+    if forks:
+        raise RuntimeError(
+            f"audit_events: {forks} event(s) share a predecessor with another "
+            "(the chain forked before this version); `flask --app wsgi audit verify` "
+            "on the previous version names them. Keep a copy of the table and "
+            "resolve the fork before upgrading."
+        )
+
+
 def upgrade():
     conn = op.get_bind()
     postgresql = conn.dialect.name == "postgresql"
+
+    _refuse_a_forked_chain(conn)
+    with op.batch_alter_table("audit_events") as batch_op:
+        # Events already stored were hashed with plain SHA-256; the server
+        # default labels them (and anything an older process still writes) so.
+        batch_op.add_column(
+            sa.Column("hash_scheme", sa.String(16), server_default="sha256-v1", nullable=False)
+        )
+        batch_op.create_unique_constraint(op.f("uq_audit_events_prev_hash"), ["prev_hash"])
 
     with op.batch_alter_table("appointments") as batch_op:
         batch_op.add_column(sa.Column("booking_key", sa.String(240), nullable=True))
@@ -216,3 +249,8 @@ def downgrade():
         batch_op.drop_column("last_name_key")
         batch_op.drop_column("first_name_key")
         batch_op.drop_column("booking_key")
+    # Keyed events stay in the table, but the older code cannot verify them (it
+    # reads every hash as plain SHA-256).
+    with op.batch_alter_table("audit_events") as batch_op:
+        batch_op.drop_constraint(op.f("uq_audit_events_prev_hash"), type_="unique")
+        batch_op.drop_column("hash_scheme")

@@ -18,6 +18,13 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 
 
 @pytest.fixture
+def app_config(tmp_path):
+    # The app's instance folder is the repository's; a checkpoint file a
+    # developer made there with `flask audit checkpoint` must not reach verify.
+    return {"INTAKE_AUDIT_CHECKPOINTS": str(tmp_path / "audit-checkpoints.jsonl")}
+
+
+@pytest.fixture
 def admin(client):
     user = make_user(Role.ADMIN)
     login_as(client, user)

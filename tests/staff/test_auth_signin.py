@@ -182,6 +182,7 @@ def test_cookie_is_secure_outside_development(app, env, secure):
     config = {
         "INTAKE_ENV": env,
         "SECRET_KEY": "x" * 32,
+        "INTAKE_AUDIT_KEY": "y" * 32,
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
     }
     assert create_app(config).config["SESSION_COOKIE_SECURE"] is secure
