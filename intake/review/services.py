@@ -120,12 +120,14 @@ def _entry(intake: Intake, appointment: Appointment, latest: dict[int, Decision]
 def _latest_decisions(intake_ids: Sequence[int]) -> dict[int, Decision]:
     if not intake_ids:
         return {}
-    newest = (
-        sa.select(sa.func.max(Decision.id))
+    # Every decision of these intakes through the intake_id index, newest last,
+    # so the last one seen per intake wins (an intake has a handful at most).
+    # A max(id) subquery joined back on id read the whole table instead.
+    rows = db.session.scalars(
+        sa.select(Decision)
         .where(Decision.intake_id.in_(intake_ids))
-        .group_by(Decision.intake_id)
+        .order_by(Decision.intake_id, Decision.id)
     )
-    rows = db.session.execute(sa.select(Decision).where(Decision.id.in_(newest))).scalars()
     return {d.intake_id: d for d in rows}
 
 
