@@ -16,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from intake import appointments, audit, audit_cli, intakes
+from intake import appointments, audit_cli, intakes
 from intake.links import intake_url
 from intake.models import Intake, Role, utcnow
 from intake.passwords import WeakPasswordError
@@ -95,12 +95,6 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
         user = create_user(email, role_value, password)
     except (UserInputError, WeakPasswordError) as exc:
         raise InputError(str(exc)) from None
-    audit.record(
-        audit.Action.USER_CREATED,
-        actor_kind=audit.ActorKind.SYSTEM,
-        target=("user", user.id),
-        role=role_value.value,
-    )
     click.echo(f"created {role_value.value} account {user.email} (id {user.id})")
 
 
@@ -186,16 +180,10 @@ def demo_command() -> None:
     for role in Role:
         email = f"{role.value.replace('_', '')}@demo.clinic"
         try:
-            user = create_user(email, role, password)
+            create_user(email, role, password)
         except UserInputError:
             click.echo(f"  {email:<24} already exists (password unchanged)")
             continue
-        audit.record(
-            audit.Action.USER_CREATED,
-            actor_kind=audit.ActorKind.SYSTEM,
-            target=("user", user.id),
-            role=role.value,
-        )
         click.echo(f"  {email:<24} {role.value:<12} password: {password}")
     tz = current_app.config["INTAKE_TZ"]
     click.echo("Demo appointments and their intake links:")

@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from intake import audit
 from intake.errors import InputError
 from intake.extensions import db
 from intake.models import Role, User
@@ -42,8 +43,12 @@ def find_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def create_user(email: str, role: Role, password: str, *, must_change: bool = False) -> User:
-    """Add a staff account; the caller commits.
+def create_user(
+    email: str, role: Role, password: str, *, must_change: bool = False, by: int | None = None
+) -> User:
+    """Add a staff account and its audit event; the unit of work commits.
+
+    ``by`` is the admin who made it (None: the command line).
 
     :raise UserInputError: bad or duplicate email.
     :raise intake.passwords.WeakPasswordError: the password breaks the policy.
@@ -67,6 +72,13 @@ def create_user(email: str, role: Role, password: str, *, must_change: bool = Fa
             db.session.add(user)
     except IntegrityError:
         raise duplicate from None
+    audit.record(
+        audit.Action.USER_CREATED,
+        actor_kind=audit.ActorKind.SYSTEM if by is None else audit.ActorKind.STAFF,
+        actor_id=by,
+        target=("user", user.id),
+        role=role.value,
+    )
     return user
 
 

@@ -57,17 +57,10 @@ def create_account(email: str, role: Role, *, by: User) -> tuple[User, str]:
     while True:
         password = temporary_password()
         try:
-            user = create_user(email, role, password, must_change=True)
+            user = create_user(email, role, password, must_change=True, by=by.id)
         except WeakPasswordError:  # e.g. contains the email's name part: draw again
             continue
         break
-    audit.record(
-        audit.Action.USER_CREATED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=by.id,
-        target=("user", user.id),
-        role=role.value,
-    )
     return user, password
 
 
