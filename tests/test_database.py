@@ -108,7 +108,7 @@ def test_stored_flags_are_not_rewritten_by_a_rule_change(app_ctx, client, monkey
     # A later rule set that would flag nothing for these answers.
     from intake.screening import CURRENT
 
-    monkeypatch.setattr(CURRENT, "_plan", ())
+    monkeypatch.setattr(CURRENT, "_triggers", {})
     assert CURRENT.screen(answers) == []
     # What a clinician is shown still comes from what was stored at submission.
     login_as(client, make_user(Role.CLINICIAN))

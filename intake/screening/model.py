@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -214,15 +215,28 @@ class RuleSet:
             aftercare_text((a.code, a.title, a.text) for a in self.aftercare)
         )
         # Rules run severity first, then in declaration order, so flags come
-        # out sorted with no sort per call. A one-question rule always raises
-        # the same flag, so it is built once here.
+        # out sorted with no sort per call. Every flag a rule can raise (one
+        # per non-empty set of its questions answered yes) is built once
+        # here: ``screen`` runs on every submission and every import.
         self._plan = tuple(
-            (r.questions, self._flag(r, r.questions) if len(r.questions) == 1 else None, r)
+            (r.questions, self._flag(r, r.questions), self._flags_by_because(r))
             for r in sorted(self.rules, key=lambda r: r.severity.rank)
         )
+        # For each question, the positions in the plan of the rules it feeds:
+        # ``screen`` visits only the rules a "yes" can raise (most answers are no).
+        triggers: dict[str, list[int]] = {}
+        for position, (question_ids, _whole, _by) in enumerate(self._plan):
+            for qid in question_ids:
+                triggers.setdefault(qid, []).append(position)
+        self._triggers = {qid: tuple(ps) for qid, ps in triggers.items()}
         self._detail_ids = frozenset(q.details_field for q in self.questions)
         self._allowed = frozenset(self.questions_by_id) | self._detail_ids
         self._required = tuple(q.id for q in self.questions if q.required)
+        # One C-level lookup of every required answer; always a tuple.
+        getter = operator.itemgetter(*self._required)
+        self._required_values: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+            getter if len(self._required) > 1 else lambda a: (getter(a),)
+        )
 
     def __repr__(self) -> str:
         return f"<RuleSet {self.version} ({self.name})>"
@@ -275,6 +289,13 @@ class RuleSet:
             json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
         ).hexdigest()
         return f"rs-{digest[:12]}"
+
+    def _flags_by_because(self, rule: Rule) -> dict[tuple[str, ...], Flag]:
+        flags: dict[tuple[str, ...], Flag] = {}
+        for mask in range(1, 2 ** len(rule.questions)):
+            because = tuple(q for i, q in enumerate(rule.questions) if mask >> i & 1)
+            flags[because] = self._flag(rule, because)
+        return flags
 
     def _flag(self, rule: Rule, because: tuple[str, ...]) -> Flag:
         keys = () if rule.is_article else rule.sources
@@ -336,6 +357,16 @@ class RuleSet:
         if not keys <= self._allowed:
             unknown = sorted(str(k) for k in keys - self._allowed)
             raise ScreeningInputError(f"unknown question id: {unknown[0]}")
+        try:
+            values = self._required_values(answers)
+        except KeyError:
+            values = ()
+        # ``count`` compares with ==, so an unhashable value (a list) is fine.
+        if values.count("yes") + values.count("no") != len(self._required):
+            self._name_the_bad_answer(answers)
+        self._check_details(answers, keys)
+
+    def _name_the_bad_answer(self, answers: Mapping[str, Any]) -> None:
         for qid in self._required:
             value = answers.get(qid, _MISSING)
             # Compared one by one, not with ``in``: a value may be an unhashable list.
@@ -345,9 +376,17 @@ class RuleSet:
                 raise ScreeningInputError(
                     f'bad value for {qid}: expected "yes" or "no", got {_describe(value)}'
                 )
+
+    def _check_details(self, answers: Mapping[str, Any], keys: Any) -> None:
         if len(keys) == len(self._required):
             return
-        for key in sorted(keys & self._detail_ids):
+        details = keys & self._detail_ids
+        if all(
+            isinstance(answers[k], str) and len(answers[k]) <= MAX_DETAILS_LENGTH for k in details
+        ):
+            return
+        # Something is wrong: name the first bad field, in a stable order.
+        for key in sorted(details):
             value = answers[key]
             if not isinstance(value, str):
                 raise ScreeningInputError(f"{key} must be text, not {_type_name(value)}")
@@ -360,15 +399,18 @@ class RuleSet:
         :raise ScreeningInputError: unknown id, missing answer, bad value or bad details.
         """
         self.validate(answers)
+        triggers = self._triggers
+        hit = [p for k, v in answers.items() if v == "yes" and k in triggers for p in triggers[k]]
+        if not hit:
+            return []
         flags: list[Flag] = []
-        for question_ids, single, rule in self._plan:
-            if single is not None:
-                if answers[question_ids[0]] == "yes":
-                    flags.append(single)
+        plan = self._plan
+        for position in sorted(set(hit)) if len(hit) > 1 else hit:
+            question_ids, whole, by_because = plan[position]
+            if len(question_ids) == 1:
+                flags.append(whole)
             else:
-                because = tuple(q for q in question_ids if answers[q] == "yes")
-                if because:
-                    flags.append(self._flag(rule, because))
+                flags.append(by_because[tuple(q for q in question_ids if answers[q] == "yes")])
         return flags
 
 

@@ -785,7 +785,7 @@ AFTERCARE: tuple[AftercareItem, ...] = (
 CHANGES: tuple[Change, ...] = (
     Change(
         ("GRANULOMA_HISTORY",),
-        "Raised from info to precaution.",
+        "GRANULOMA_HISTORY raised from info to precaution.",
         "A patient with a past granulomatous reaction reached 'ready' with no clinician "
         "looking; C12 reports reactions that resist treatment, so a clinician should choose "
         "the topicals and may refer.",
