@@ -23,11 +23,12 @@ from intake.passwords import WeakPasswordError
 from intake.screening import (
     AFTERCARE_CODES,
     QUESTIONS,
-    RULESET_VERSION,
+    RULESETS,
     STEPS,
+    RuleSet,
     ScreeningInputError,
-    questionnaire,
-    screen,
+    UnknownRuleSetError,
+    ruleset,
 )
 from intake.unit_of_work import transactional
 from intake.users import UserInputError, create_user
@@ -47,18 +48,31 @@ def _print_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
 
 
+_RULESET_HELP = "A published rule set version (default: the one in force): " + ", ".join(RULESETS)
+
+
+def _ruleset(version: str | None) -> RuleSet:
+    try:
+        return ruleset(version)
+    except UnknownRuleSetError as exc:
+        raise InputError(str(exc)) from None
+
+
 @click.command("questions")
 @with_appcontext
-def questions_command() -> None:
+@click.option("--ruleset", "version", help=_RULESET_HELP)
+def questions_command(version: str | None) -> None:
     """Print the rule set's questionnaire as JSON."""
-    _print_json(questionnaire())
+    _print_json(_ruleset(version).questionnaire())
 
 
 @click.command("screen")
 @with_appcontext
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-def screen_command(file: IO[str]) -> None:
+@click.option("--ruleset", "version", help=_RULESET_HELP)
+def screen_command(file: IO[str], version: str | None) -> None:
     """Screen a JSON object of answers keyed by question id (FILE or - for stdin)."""
+    rs = _ruleset(version)
     try:
         answers = json.load(file)
     except json.JSONDecodeError as exc:
@@ -66,10 +80,10 @@ def screen_command(file: IO[str]) -> None:
     except UnicodeDecodeError:
         raise InputError("input is not UTF-8 text") from None
     try:
-        flags = screen(answers)
+        flags = rs.screen(answers)
     except ScreeningInputError as exc:
         raise InputError(str(exc)) from None
-    _print_json({"ruleset": RULESET_VERSION, "flags": [f.to_dict() for f in flags]})
+    _print_json({"ruleset": rs.version, "flags": [f.to_dict() for f in flags]})
 
 
 users_cli = AppGroup("users", help="Manage staff accounts.")

@@ -19,16 +19,12 @@ from intake.errors import ConflictError, InputError
 from intake.extensions import db
 from intake.models import EDITABLE, SUBMITTED, Acknowledgment, Intake, IntakeStatus, utcnow
 from intake.screening import (
-    AFTERCARE_CODES,
-    QUESTIONS_BY_ID,
-    RULESET_VERSION,
-    STEPS,
+    CURRENT,
+    MAX_DETAILS_LENGTH,
+    RuleSet,
     ScreeningInputError,
     needs_review,
-    screen,
 )
-from intake.screening.questions import questions_for_step
-from intake.screening.rules import MAX_DETAILS_LENGTH
 from intake.unit_of_work import locked
 from intake.wording import ShownItem, aftercare_shown, hash_of
 
@@ -75,7 +71,7 @@ def save_step(
     if intake.status not in EDITABLE:
         raise IntakeClosedError
     merged = dict(intake.answers or {})
-    for question in questions_for_step(step_id):
+    for question in CURRENT.questions_for_step(step_id):
         value = values.get(question.id)
         if value not in ("yes", "no"):
             continue
@@ -99,11 +95,26 @@ def save_step(
 
 
 def first_unanswered_step(answers: Mapping[str, str]) -> str | None:
-    """Return the first step with a question not yet answered, or None when all are."""
-    for step in STEPS:
-        if any(q.id not in answers for q in questions_for_step(step.id)):
+    """Return the first step with a question not yet answered, or None when all are.
+
+    Always the rule set in force: an intake started under an earlier set is
+    asked the questions it has not answered yet, its other answers kept.
+    """
+    for step in CURRENT.steps:
+        if any(q.id not in answers for q in CURRENT.questions_for_step(step.id)):
             return step.id
     return None
+
+
+def screened_answers(rs: RuleSet, answers: Mapping[str, str]) -> dict[str, str]:
+    """Return the stored answers a rule set screens: those to its own questions.
+
+    An intake started under an earlier set keeps its answers to questions the
+    set in force no longer asks (staff see them as such); they raise nothing.
+    Re-screening a submitted intake's stored answers with its stored version
+    gives its stored flags.
+    """
+    return rs.known_answers(answers)
 
 
 def submit(
@@ -135,25 +146,25 @@ def submit(
     shown_hash = hash_of(aftercare_shown() if shown is None else shown)
     if text_hash != shown_hash:
         raise WordingChangedError
-    if sorted(items) != sorted(AFTERCARE_CODES):
+    if sorted(items) != sorted(CURRENT.aftercare_codes):
         raise InputError("aftercare.incomplete", field="items")
     name = signature_name.strip()
     if not name or len(name) > MAX_SIGNATURE_LENGTH:
         raise InputError("signature.invalid", field="signature_name")
     answers = dict(intake.answers or {})
     try:
-        flags = screen(answers)
+        flags = CURRENT.screen(screened_answers(CURRENT, answers))
     except ScreeningInputError:
         raise InputError("answers.incomplete", field="answers") from None
     now = utcnow()
-    intake.flags = [f.to_dict() for f in flags]
-    intake.ruleset_version = RULESET_VERSION
+    intake.flags = [f.to_record() for f in flags]
+    intake.ruleset_version = CURRENT.version
     intake.submitted_at = now
     intake.status = IntakeStatus.NEEDS_REVIEW if needs_review(flags) else IntakeStatus.READY
     db.session.add(
         Acknowledgment(
             intake_id=intake.id,
-            items=list(AFTERCARE_CODES),
+            items=list(CURRENT.aftercare_codes),
             text_hash=shown_hash,
             signature_name=name,
             signed_at=now,
@@ -172,4 +183,4 @@ def submit(
 
 
 def is_known_question(field: str) -> bool:
-    return field in QUESTIONS_BY_ID
+    return field in CURRENT.questions_by_id

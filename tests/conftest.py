@@ -153,6 +153,10 @@ def _test_config(url: str, instance: Path) -> dict[str, Any]:
         "INTAKE_AUDIT_KEY": "test-audit-key",
         "INTAKE_PASSWORD_HASHING": "cheapest",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Said outright: Flask-Limiter's init_app takes the default from the
+        # shared limiter object, so one app made with limits off would leave
+        # them off for every app made after it in the same worker.
+        "RATELIMIT_ENABLED": True,
         "WTF_CSRF_ENABLED": False,
         "INTAKE_BASE_URL": "http://localhost",
         "SERVER_NAME": None,

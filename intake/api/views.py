@@ -17,7 +17,7 @@ from intake import audit
 from intake.api.openapi import document
 from intake.extensions import db
 from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus
-from intake.screening import RULESET_VERSION, Severity
+from intake.screening import CURRENT, Severity
 from intake.users import current_staff
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -108,7 +108,7 @@ def intake_body(intake: Intake | None) -> dict[str, Any]:
         # Not screened yet: the rule set in force is the one that will screen it.
         return {
             "status": status.value,
-            "ruleset": RULESET_VERSION,
+            "ruleset": CURRENT.version,
             "answers": {},
             "flags": [],
             "acknowledgment": None,
@@ -116,7 +116,7 @@ def intake_body(intake: Intake | None) -> dict[str, Any]:
     flags = sorted(intake.flags or [], key=lambda f: Severity(f["severity"]).rank)
     return {
         "status": intake.status.value,
-        "ruleset": intake.ruleset_version or RULESET_VERSION,
+        "ruleset": intake.ruleset_version or CURRENT.version,
         "answers": {k: v for k, v in (intake.answers or {}).items() if isinstance(v, str)},
         "flags": [
             {

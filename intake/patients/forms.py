@@ -12,9 +12,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from intake.forms import strip
-from intake.screening import AFTERCARE, STEPS, Question
-from intake.screening.questions import questions_for_step
-from intake.screening.rules import MAX_DETAILS_LENGTH
+from intake.screening import CURRENT, MAX_DETAILS_LENGTH, Question
 
 EARLIEST_BIRTH_YEAR = 1900
 
@@ -68,7 +66,7 @@ class StepForm(FlaskForm):
 
 
 def _make_step_form(step_id: str) -> type[StepForm]:
-    questions = questions_for_step(step_id)
+    questions = CURRENT.questions_for_step(step_id)
     fields: dict[str, Any] = {"questions": questions}
     for question in questions:
         # A StringField, not a RadioField: the template renders the radio pair
@@ -90,7 +88,10 @@ def _make_step_form(step_id: str) -> type[StepForm]:
     return type(f"{step_id.title()}StepForm", (StepForm,), fields)
 
 
-STEP_FORMS: dict[str, type[StepForm]] = {step.id: _make_step_form(step.id) for step in STEPS}
+# Intakes not yet submitted are always answered with the rule set in force.
+STEP_FORMS: dict[str, type[StepForm]] = {
+    step.id: _make_step_form(step.id) for step in CURRENT.steps
+}
 
 
 class Ticked:
@@ -118,7 +119,9 @@ class AftercareFormBase(FlaskForm):
 
 
 def _make_aftercare_form() -> type[AftercareFormBase]:
-    fields: dict[str, Any] = {item.field: BooleanField(validators=[Ticked()]) for item in AFTERCARE}
+    fields: dict[str, Any] = {
+        item.field: BooleanField(validators=[Ticked()]) for item in CURRENT.aftercare
+    }
     return type("AftercareForm", (AftercareFormBase,), fields)
 
 

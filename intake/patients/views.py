@@ -25,8 +25,7 @@ from intake.patients.services import (
     Refusal,
     current_patient,
 )
-from intake.screening import AFTERCARE, STEPS
-from intake.screening.questions import questions_for_step
+from intake.screening import CURRENT
 from intake.wording import aftercare_shown, hash_of, signed_wording
 
 bp = Blueprint("patients", __name__)
@@ -37,7 +36,9 @@ bp = Blueprint("patients", __name__)
 LINK_PAGE_LIMIT = "30 per minute; 300 per hour"
 DATE_OF_BIRTH_LIMIT = "10 per minute; 60 per hour"
 
-STEP_IDS = tuple(step.id for step in STEPS)
+# Patients who have not submitted always answer the rule set in force.
+STEPS = CURRENT.steps
+STEP_IDS = CURRENT.step_ids()
 # The question steps, then "check your answers", then the acknowledgment.
 TOTAL_PARTS = len(STEPS) + 2
 
@@ -144,7 +145,7 @@ def step(step_id: str) -> ResponseReturnValue:
         "patients/step.html",
         form=form,
         step=STEPS[index],
-        questions=questions_for_step(step_id),
+        questions=CURRENT.questions_for_step(step_id),
         part=index + 1,
         total=TOTAL_PARTS,
         first=index == 0,
@@ -160,7 +161,7 @@ def review() -> ResponseReturnValue:
     answers = patient.intake.answers or {}
     return render_template(
         "patients/review.html",
-        steps=[(s, questions_for_step(s.id)) for s in STEPS],
+        steps=[(s, CURRENT.questions_for_step(s.id)) for s in STEPS],
         answers=answers,
         missing=intakes.first_unanswered_step(answers),
         part=len(STEPS) + 1,
@@ -202,7 +203,7 @@ def aftercare() -> ResponseReturnValue:
     return render_template(
         "patients/aftercare.html",
         form=form,
-        items=[(item, t, x) for item, (_c, t, x) in zip(AFTERCARE, shown, strict=True)],
+        items=[(item, t, x) for item, (_c, t, x) in zip(CURRENT.aftercare, shown, strict=True)],
         changed=changed,
         part=TOTAL_PARTS,
         total=TOTAL_PARTS,
@@ -239,7 +240,7 @@ def copy() -> ResponseReturnValue:
         acknowledgment=acknowledgment,
         signed=when(acknowledgment.signed_at, "patient"),
         when=when(patient.appointment.starts_at, "patient"),
-        items=[(title, text) for _code, title, text in signed.items],
+        items=signed.items,
         same_wording=signed.verified,
     )
 

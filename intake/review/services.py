@@ -6,7 +6,6 @@ Recording a decision is :func:`intake.decisions.record`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from intake import audit
 from intake.extensions import db
 from intake.models import SUBMITTED, Appointment, Decision, Intake, IntakeStatus
-from intake.screening import QUESTIONS_BY_ID, Flag, Severity
+from intake.screening import CURRENT, RULESETS, Citation, RuleSet, Severity, citations_for
 
 MAX_ID = 2**31 - 1
 
@@ -40,34 +39,59 @@ class FlagView:
     severity: Severity
     title: str
     source: str
-    source_keys: tuple[str, ...]
+    # The sources behind the flag, by the keys the flag carries (never read
+    # out of ``source``'s text); empty for the article.
+    citations: tuple[Citation, ...]
+    # The rule's one sentence for the clinician, from the intake's own set.
+    why: str | None
     reasons: tuple[Reason, ...]
 
+    @property
+    def source_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.citations)
 
-_CITATION_KEY = re.compile(r"\[([A-Za-z0-9]+)\]")
+
+def ruleset_of(intake: Intake) -> RuleSet | None:
+    """Return the rule set an intake was submitted under (None: not submitted or unknown)."""
+    return RULESETS.get(intake.ruleset_version or "")
 
 
 def explain_flags(
-    flags: Sequence[Mapping[str, Any]] | None, answers: Mapping[str, Any]
+    flags: Sequence[Mapping[str, Any]] | None,
+    answers: Mapping[str, Any],
+    rs: RuleSet | None = None,
 ) -> list[FlagView]:
     """Return the stored flags, most serious first, each with its questions and answers.
 
-    The flags are those raised at submission; a question that a later rule set
-    dropped still shows, by its id.
+    The flags are those raised at submission under ``rs``, the intake's own
+    rule set, whose wording the questions are shown in; a question it does
+    not know shows by its id.
     """
+    rs = rs or CURRENT
     views = []
-    for flag in sorted((Flag.from_dict(f) for f in flags or ()), key=lambda f: f.severity.rank):
+    stored = sorted((rs.flag_from_dict(f) for f in flags or ()), key=lambda f: f.severity.rank)
+    for flag in stored:
         reasons = tuple(
             Reason(
                 question_id=qid,
-                question=QUESTIONS_BY_ID[qid].text if qid in QUESTIONS_BY_ID else qid,
+                question=rs.questions_by_id[qid].text if qid in rs.questions_by_id else qid,
                 answer=_text(answers.get(qid)),
                 details=_text(answers.get(f"{qid}_details")),
             )
             for qid in flag.because
         )
-        keys = tuple(_CITATION_KEY.findall(flag.source)) if flag.source != "article" else ()
-        views.append(FlagView(flag.code, flag.severity, flag.title, flag.source, keys, reasons))
+        rule = rs.rules_by_code.get(flag.code)
+        views.append(
+            FlagView(
+                flag.code,
+                flag.severity,
+                flag.title,
+                flag.source,
+                tuple(citations_for(flag)),
+                rule.why if rule is not None and rule.why else None,
+                reasons,
+            )
+        )
     return views
 
 
@@ -113,7 +137,7 @@ def queue(
 
 
 def _entry(intake: Intake, appointment: Appointment, latest: dict[int, Decision]) -> QueueEntry:
-    flags = explain_flags(intake.flags, intake.answers or {})
+    flags = explain_flags(intake.flags, intake.answers or {}, ruleset_of(intake))
     return QueueEntry(intake, appointment, flags, latest.get(intake.id))
 
 

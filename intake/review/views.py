@@ -12,7 +12,6 @@ from intake import clock, decisions
 from intake.models import DECIDABLE, Intake, IntakeStatus
 from intake.review import services
 from intake.review.forms import DecisionForm, outcome_hints, outcome_labels
-from intake.screening import QUESTIONS, STEPS
 from intake.users import current_staff
 from intake.wording import signed_wording
 
@@ -120,9 +119,13 @@ def _intake_page(
 ) -> ResponseReturnValue:
     services.record_view(record, current_staff().id)
     answers = record.answers or {}
-    # The questionnaire as the patient saw it, step by step; ids no longer in
-    # the rule set are listed after it so no stored answer is ever hidden.
-    known = {q.id for q in QUESTIONS}
+    # The questionnaire as the patient saw it (the intake's own rule set), step
+    # by step; ids that set does not ask (answers kept from an intake started
+    # under an earlier set) are listed after it, so no stored answer is hidden.
+    rs = services.ruleset_of(record)
+    steps = rs.steps if rs else ()
+    questions = rs.questions if rs else ()
+    known = {q.id for q in questions}
     extra = sorted(k for k in answers if not k.endswith("_details") and k not in known)
     acknowledgment = record.acknowledgment
     return (
@@ -130,9 +133,9 @@ def _intake_page(
             "review/intake.html",
             intake=record,
             appointment=record.appointment,
-            flags=services.explain_flags(record.flags, answers),
-            steps=STEPS,
-            questions=QUESTIONS,
+            flags=services.explain_flags(record.flags, answers, rs),
+            steps=steps,
+            questions=questions,
             answers=answers,
             extra_answers=extra,
             acknowledgment=acknowledgment,

@@ -1,96 +1,112 @@
-"""The screening core: questions, rules and aftercare as data, in plain Python.
+"""The screening core: every published rule set (questions, rules, aftercare) as data.
 
 Nothing in this package imports Flask or SQLAlchemy, so it can be used and
 tested on its own (and from the command line, a batch job or another service).
+
+``CURRENT`` screens new submissions; ``ruleset(version)`` returns the set an
+intake was submitted under, so it is shown, printed, exported and re-screened
+exactly as the patient saw it. The module-level names below (``QUESTIONS``,
+``screen``, ``RULESET_VERSION``...) are ``CURRENT``'s, for callers that only
+ever deal with the set in force.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from intake.screening.aftercare import (
-    AFTERCARE,
-    AFTERCARE_CODES,
+from intake.screening.model import (
+    MAX_DETAILS_LENGTH,
+    N_,
     AftercareItem,
-    aftercare_hash,
-    aftercare_text,
-    text_hash,
-)
-from intake.screening.questions import N_, QUESTIONS, QUESTIONS_BY_ID, STEPS, Question, Step
-from intake.screening.rules import (
-    RULES,
-    RULES_BY_CODE,
+    Change,
     Flag,
+    Question,
     Rule,
+    RuleSet,
     ScreeningInputError,
     Severity,
+    Step,
+    UnknownRuleSetError,
+    aftercare_text,
     needs_review,
-    screen,
-    validate,
+    text_hash,
 )
+from intake.screening.registry import CURRENT, FIRST, PUBLISHED, RULESETS, previous, ruleset
+from intake.screening.sources import CITATIONS, Citation, Evidence
+
+RULESET_VERSION: str = CURRENT.version
+STEPS = CURRENT.steps
+QUESTIONS = CURRENT.questions
+QUESTIONS_BY_ID = CURRENT.questions_by_id
+RULES = CURRENT.rules
+RULES_BY_CODE = CURRENT.rules_by_code
+AFTERCARE = CURRENT.aftercare
+AFTERCARE_CODES = CURRENT.aftercare_codes
 
 
-def ruleset_version(
-    steps: Sequence[Step] = STEPS,
-    questions: Sequence[Question] = QUESTIONS,
-    rules: Sequence[Rule] = RULES,
-    aftercare: Sequence[AftercareItem] = AFTERCARE,
-) -> str:
-    """Derive the version from everything a rule set is, so nobody has to bump it."""
-    content = {
-        "steps": [[s.id, s.title] for s in steps],
-        "questions": [
-            [q.id, q.text, q.step, q.required, q.hint, q.details, str(q.source)] for q in questions
-        ],
-        "rules": [
-            [r.code, r.severity.value, r.title, list(r.questions), str(r.source)] for r in rules
-        ],
-        "aftercare": [[a.code, a.title, a.text] for a in aftercare],
-    }
-    digest = hashlib.sha256(
-        json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    ).hexdigest()
-    return f"rs-{digest[:12]}"
+def screen(answers: Mapping[str, Any]) -> list[Flag]:
+    """Screen ``answers`` with the rule set in force (see :meth:`RuleSet.screen`)."""
+    return CURRENT.screen(answers)
 
 
-RULESET_VERSION = ruleset_version()
+def validate(answers: object) -> None:
+    """Validate ``answers`` against the rule set in force (see :meth:`RuleSet.validate`)."""
+    CURRENT.validate(answers)
 
 
 def questionnaire() -> dict[str, object]:
-    """Return the questionnaire as the ``questions`` command prints it."""
-    return {
-        "ruleset": RULESET_VERSION,
-        "questions": [
-            {"id": q.id, "text": q.text, "required": q.required, "source": str(q.source)}
-            for q in QUESTIONS
-        ],
-    }
+    """Return the questionnaire in force as the ``questions`` command prints it."""
+    return CURRENT.questionnaire()
+
+
+def aftercare_hash(items: Iterable[tuple[str, str, str]] | None = None) -> str:
+    """Return the text hash of aftercare items (the current English wording by default)."""
+    if items is None:
+        return CURRENT.aftercare_hash
+    return text_hash(aftercare_text(items))
+
+
+def citations_for(flag: Flag) -> list[Citation]:
+    """Return the citations behind a flag, in the order the rule cites them."""
+    return [CITATIONS[k] for k in flag.source_keys if k in CITATIONS]
 
 
 __all__ = [
     "AFTERCARE",
     "AFTERCARE_CODES",
+    "CITATIONS",
+    "CURRENT",
+    "FIRST",
+    "MAX_DETAILS_LENGTH",
     "N_",
+    "PUBLISHED",
     "QUESTIONS",
     "QUESTIONS_BY_ID",
     "RULES",
+    "RULESETS",
     "RULESET_VERSION",
     "RULES_BY_CODE",
     "STEPS",
     "AftercareItem",
+    "Change",
+    "Citation",
+    "Evidence",
     "Flag",
     "Question",
     "Rule",
+    "RuleSet",
     "ScreeningInputError",
     "Severity",
     "Step",
+    "UnknownRuleSetError",
     "aftercare_hash",
     "aftercare_text",
+    "citations_for",
     "needs_review",
+    "previous",
     "questionnaire",
-    "ruleset_version",
+    "ruleset",
     "screen",
     "text_hash",
     "validate",

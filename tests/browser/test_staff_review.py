@@ -18,7 +18,6 @@ from tests.staff.conftest import make_submitted
 pytestmark = pytest.mark.browser
 
 
-
 @pytest.fixture
 def app_config():
     # CSRF on, as in production: the browser carries every token itself.
@@ -105,3 +104,24 @@ def test_the_queue_and_the_intake_page_work_on_a_phone(
     expect(page.get_by_role("button", name="Record decision")).to_be_visible()
     assert_accessible(page)
     shoot(page, "staff-review-phone.png", full_page=False)
+
+
+def test_a_citation_opens_to_its_full_reference_and_strength(
+    app: Flask, live_server_url: str, desktop_page: Page
+):
+    with app.app_context():
+        email = make_user(Role.CLINICIAN, email="cite.clinician@clinic.test").email
+        make_submitted({"cold_sore_history": "yes"}, first_name="Cita", signature_name="Cita E")
+    page = desktop_page
+    sign_in(page, live_server_url, email)
+    page.get_by_role("link", name="Review queue").click()
+    summary = page.locator("details.citation summary", has_text="Vaghela D et al., 2021").first
+    expect(summary).to_be_visible()
+    reference = page.locator("details.citation p.reference").first
+    expect(reference).to_be_hidden()
+    summary.click()
+    expect(reference).to_be_visible()
+    expect(page.locator("details.citation[open] p.strength").first).to_contain_text(
+        "expert-group guideline in a journal supplement (not a trial)"
+    )
+    assert_accessible(page)

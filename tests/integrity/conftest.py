@@ -23,8 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from intake.screening import AFTERCARE, STEPS
-from intake.screening.questions import questions_for_step
+from intake.screening import CURRENT
 from tests.conftest import STAFF_PASSWORD
 
 # How long the longest race repeats, per database (the issue allows about a
@@ -92,11 +91,11 @@ class Browser:
 
 
 def step_data(step_id: str, answers: Mapping[str, str]) -> dict[str, str]:
-    return {q.id: answers.get(q.id, "no") for q in questions_for_step(step_id)}
+    return {q.id: answers.get(q.id, "no") for q in CURRENT.questions_for_step(step_id)}
 
 
 def answer_every_step(patient: Browser, answers: Mapping[str, str]) -> None:
-    for step in STEPS:
+    for step in CURRENT.steps:
         response = patient.post(f"/intake/step/{step.id}", step_data(step.id, answers))
         assert response.status_code == 303, response.text
 
@@ -105,7 +104,7 @@ def aftercare_data(patient: Browser) -> dict[str, str]:
     page = patient.get("/intake/aftercare").text
     marker = 'name="text_hash" value="'
     start = page.index(marker) + len(marker)
-    data = {item.field: "yes" for item in AFTERCARE}
+    data = {item.field: "yes" for item in CURRENT.aftercare}
     data.update(signature_name="Robin Example", text_hash=page[start : page.index('"', start)])
     return data
 

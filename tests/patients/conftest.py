@@ -9,8 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from intake.screening import AFTERCARE, STEPS
-from intake.screening.questions import questions_for_step
+from intake.screening import AFTERCARE, CURRENT, STEPS
 from tests.conftest import all_no, make_appointment
 
 DOB = "1990-05-17"
@@ -24,8 +23,8 @@ def confirm(client: FlaskClient, token: str, dob: str = DOB) -> TestResponse:
 
 
 def step_values(step_id: str, answers: Mapping[str, str]) -> dict[str, str]:
-    ids = {q.id for q in questions_for_step(step_id)} | {
-        q.details_field for q in questions_for_step(step_id)
+    ids = {q.id for q in CURRENT.questions_for_step(step_id)} | {
+        q.details_field for q in CURRENT.questions_for_step(step_id)
     }
     return {k: v for k, v in answers.items() if k in ids}
 

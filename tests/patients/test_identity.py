@@ -56,9 +56,9 @@ def test_correct_date_starts_the_intake_and_leaves_the_token_behind(app, client)
     assert response.headers["Location"] == "/intake/"
     following = client.get("/intake/")
     assert following.status_code == HTTPStatus.SEE_OTHER
-    assert following.headers["Location"] == "/intake/step/skin"
+    assert following.headers["Location"] == "/intake/step/area"
     assert token not in following.headers["Location"]
-    page = client.get("/intake/step/skin").get_data(as_text=True)
+    page = client.get("/intake/step/area").get_data(as_text=True)
     assert token not in page
     with app.app_context():
         intake = _intake(appointment_id)

@@ -14,6 +14,7 @@ from intake.extensions import db
 from intake.links import issue as issue_link
 from intake.models import Appointment, AuditEvent
 from intake.patients.services import SESSION_KEY
+from intake.screening import STEPS
 from tests.conftest import all_no, csrf_token_from
 from tests.patients.conftest import DOB, NAME, answer_steps, booked, complete, confirm
 
@@ -33,7 +34,7 @@ def test_another_link_in_the_same_browser_asks_again_and_never_crosses(app, clie
     _a, token_a = booked(app, first_name="Ada", dob="1980-01-02")
     b_id, token_b = booked(app, first_name="Bea", dob="1970-03-04")
     confirm(client, token_a, dob="1980-01-02")
-    client.post("/intake/step/skin", data={"active_acne": "yes"})
+    client.post("/intake/step/area", data={"active_acne": "yes"})
     # Patient B's link in the browser that confirmed A: B's link asks for B's date.
     response = client.get(f"/i/{token_b}")
     assert response.status_code == HTTPStatus.OK
@@ -42,11 +43,11 @@ def test_another_link_in_the_same_browser_asks_again_and_never_crosses(app, clie
     response = client.post(f"/i/{token_b}", data={"date_of_birth": "1980-01-02"})
     assert "does not match" in response.get_data(as_text=True)
     # Still A's intake on the patient pages, never B's.
-    page = client.get("/intake/step/skin").get_data(as_text=True)
+    page = client.get("/intake/step/area").get_data(as_text=True)
     assert 'id="active_acne-yes" name="active_acne" value="yes" checked' in page
     # Confirming B switches the browser to B, whose intake is empty.
     confirm(client, token_b, dob="1970-03-04")
-    page = client.get("/intake/step/skin").get_data(as_text=True)
+    page = client.get("/intake/step/area").get_data(as_text=True)
     assert "checked" not in page
     with app.app_context():
         appointment_b = db.session.get(Appointment, b_id)
@@ -203,14 +204,14 @@ class TestWithCsrf:
         )
         assert response.status_code == HTTPStatus.SEE_OTHER
         answers = all_no()
-        for step in ("skin", "health", "medicines", "treatments"):
+        for step in (s.id for s in STEPS):
             page = client.get(f"/intake/step/{step}").get_data(as_text=True)
             data = {k: v for k, v in answers.items() if f'name="{k}"' in page}
             data["csrf_token"] = csrf_token_from(page)
             assert client.post(f"/intake/step/{step}", data=data).status_code == 303
         page = client.get("/intake/aftercare").get_data(as_text=True)
         data = {f"ack_{code}": "yes" for code in ("REDNESS", "ROUGHNESS", "MARKS")}
-        data |= {"ack_BREAKOUTS": "yes", "ack_PINPOINT_BLEEDING": "yes"}
+        data |= {"ack_BREAKOUTS": "yes", "ack_PINPOINT_BLEEDING": "yes", "ack_WHEN_TO_CALL": "yes"}
         marker = 'name="text_hash" value="'
         start = page.index(marker) + len(marker)
         data |= {
