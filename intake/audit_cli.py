@@ -71,7 +71,9 @@ def verify_command() -> None:
     result, have_file = _verify()
     if not have_file:
         click.echo(f"no checkpoints yet ({_checkpoint_path()} does not exist)")
-    click.echo(f"audit chain intact ({result.events} events, {result.checkpoints} checkpoints)")
+    events = f"{result.events} event{'' if result.events == 1 else 's'}"
+    marks = f"{result.checkpoints} checkpoint{'' if result.checkpoints == 1 else 's'}"
+    click.echo(f"audit chain intact ({events}, {marks})")
 
 
 @audit_group.command("checkpoint")

@@ -239,7 +239,7 @@ def test_a_legacy_chain_extended_with_keyed_events_verifies(app_ctx, cli, checkp
     assert result.exit_code == 0, result.output
     result = cli("verify")
     assert result.exit_code == 0, result.output
-    assert "audit chain intact (8 events, 1 checkpoints)" in result.stdout
+    assert "audit chain intact (8 events, 1 checkpoint)" in result.stdout
 
 
 def test_a_legacy_event_after_the_switch_is_a_break(app_ctx, cli, checkpoints):
