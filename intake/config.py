@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_MAX_DOB_ATTEMPTS": 5,
     # How long the patient's cookie lasts after the date of birth is confirmed.
     "INTAKE_PATIENT_SESSION_MINUTES": 60,
+    "INTAKE_PATIENT_SESSION_MAX_HOURS": 8,
     # "owasp" (about 19 MiB, t=2, p=1) or "cheapest" (tests only).
     "INTAKE_PASSWORD_HASHING": "owasp",
     "INTAKE_REQUIRE_ADMIN_TOTP": False,
@@ -57,6 +58,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_LINK_GRACE_HOURS": ("INTAKE_LINK_GRACE_HOURS", int),
     "INTAKE_MAX_DOB_ATTEMPTS": ("INTAKE_MAX_DOB_ATTEMPTS", int),
     "INTAKE_PATIENT_SESSION_MINUTES": ("INTAKE_PATIENT_SESSION_MINUTES", int),
+    "INTAKE_PATIENT_SESSION_MAX_HOURS": ("INTAKE_PATIENT_SESSION_MAX_HOURS", int),
     "INTAKE_PASSWORD_HASHING": ("INTAKE_PASSWORD_HASHING", str),
     "INTAKE_REQUIRE_ADMIN_TOTP": (
         "INTAKE_REQUIRE_ADMIN_TOTP",

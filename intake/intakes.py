@@ -10,6 +10,7 @@ answers stored, and the flags always match them.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
@@ -17,7 +18,15 @@ import sqlalchemy as sa
 from intake import audit
 from intake.errors import ConflictError, InputError
 from intake.extensions import db
-from intake.models import EDITABLE, SUBMITTED, Acknowledgment, Intake, IntakeStatus, utcnow
+from intake.models import (
+    EDITABLE,
+    SUBMITTED,
+    Acknowledgment,
+    Intake,
+    IntakeStatus,
+    PatientSession,
+    utcnow,
+)
 from intake.screening import (
     CURRENT,
     MAX_DETAILS_LENGTH,
@@ -58,12 +67,19 @@ def start(intake_id: int) -> Intake:
 
 
 def save_step(
-    intake_id: int, step_id: str, values: Mapping[str, str], *, complete: bool = True
+    intake_id: int,
+    step_id: str,
+    values: Mapping[str, str],
+    *,
+    complete: bool = True,
+    link_id: int | None = None,
 ) -> Intake:
     """Merge one step's answers (already validated by its form) into the intake.
 
     Only the step's own question ids and ``<id>_details`` fields are taken;
     details are dropped when the answer is ``no``, so stale text never lingers.
+    Each answer is credited to ``link_id``, the link the patient is using: only
+    answers given through a link are shown through it (see :func:`visible_answers`).
 
     :raise IntakeClosedError: the intake was submitted meanwhile (nothing changes).
     """
@@ -71,18 +87,22 @@ def save_step(
     if intake.status not in EDITABLE:
         raise IntakeClosedError
     merged = dict(intake.answers or {})
+    credited = dict(intake.answer_links or {})
     for question in CURRENT.questions_for_step(step_id):
         value = values.get(question.id)
         if value not in ("yes", "no"):
             continue
         merged[question.id] = value
+        if link_id is not None:
+            credited[question.id] = link_id
         details = (values.get(question.details_field) or "").strip()[:MAX_DETAILS_LENGTH]
         if value == "yes" and question.details and details:
             merged[question.details_field] = details
         else:
             merged.pop(question.details_field, None)
-    # A new dict, so SQLAlchemy sees the JSON column change.
+    # New dicts, so SQLAlchemy sees the JSON columns change.
     intake.answers = merged
+    intake.answer_links = credited
     audit.record(
         audit.Action.STEP_SAVED,
         actor_kind=audit.ActorKind.PATIENT,
@@ -92,6 +112,38 @@ def save_step(
     )
     db.session.flush()
     return intake
+
+
+def visible_answers(intake: Intake, link_id: int) -> dict[str, str]:
+    """Return the answers given through ``link_id``, with their details.
+
+    Whoever holds a link the front desk made after the patient started (the
+    front desk itself, say, which knows the date of birth) sees none of the
+    answers saved before it: the patient answers those questions again, and
+    the newest answer is the one kept. Staff always see every stored answer.
+    """
+    answers = intake.answers or {}
+    credited = intake.answer_links or {}
+    shown: dict[str, str] = {}
+    for qid, value in answers.items():
+        if qid.endswith("_details"):
+            continue
+        if credited.get(qid) == link_id:
+            shown[qid] = value
+            details = qid + "_details"
+            if details in answers:
+                shown[details] = answers[details]
+    return shown
+
+
+def answered_elsewhere(intake: Intake, link_id: int, step_id: str) -> bool:
+    """Return whether a question of ``step_id`` was answered through another link."""
+    credited = intake.answer_links or {}
+    answers = intake.answers or {}
+    return any(
+        q.id in answers and credited.get(q.id) != link_id
+        for q in CURRENT.questions_for_step(step_id)
+    )
 
 
 def first_unanswered_step(answers: Mapping[str, str]) -> str | None:
@@ -124,8 +176,16 @@ def submit(
     text_hash: str,
     signature_name: str,
     shown: Sequence[ShownItem] | None = None,
+    via_link: int | None = None,
+    keep_session: int | None = None,
 ) -> bool:
     """Sign the acknowledgment, screen the stored answers and set the status, exactly once.
+
+    ``via_link`` is the link the patient is signing through: every question
+    must have been answered through it (the patient signs only answers they
+    saw), and it is stored. Every patient session of the intake but
+    ``keep_session`` (the one that signed, which goes on to the confirmation)
+    ends.
 
     ``shown`` is the aftercare wording exactly as the page showed it (its
     language included; the current English wording when omitted) and
@@ -152,11 +212,15 @@ def submit(
     if not name or len(name) > MAX_SIGNATURE_LENGTH:
         raise InputError("signature.invalid", field="signature_name")
     answers = dict(intake.answers or {})
+    if via_link is not None and first_unanswered_step(visible_answers(intake, via_link)):
+        raise InputError("answers.incomplete", field="answers")
     try:
         flags = CURRENT.screen(screened_answers(CURRENT, answers))
     except ScreeningInputError:
         raise InputError("answers.incomplete", field="answers") from None
     now = utcnow()
+    intake.submitted_link_id = via_link
+    end_patient_sessions(intake.id, keep=keep_session, now=now)
     intake.flags = [f.to_record() for f in flags]
     intake.ruleset_version = CURRENT.version
     intake.submitted_at = now
@@ -180,6 +244,21 @@ def submit(
         status=intake.status.value,
     )
     return True
+
+
+def end_patient_sessions(
+    intake_id: int, *, keep: int | None = None, now: dt.datetime | None = None
+) -> None:
+    """End every open patient session of the intake (but ``keep``) on the server."""
+    condition = [PatientSession.intake_id == intake_id, PatientSession.ended_at.is_(None)]
+    if keep is not None:
+        condition.append(PatientSession.id != keep)
+    db.session.execute(
+        sa.update(PatientSession)
+        .where(*condition)
+        .values(ended_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def is_known_question(field: str) -> bool:

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from intake import audit
-from intake.errors import ConflictError
+from intake.errors import ConflictError, InputError
 from intake.extensions import db
-from intake.models import Appointment, IntakeLink, utcnow
+from intake.models import Appointment, IntakeLink, IntakeStatus, PatientSession, utcnow
 from intake.unit_of_work import locked
 
 TOKEN_BYTES = 32
@@ -40,6 +40,16 @@ class AppointmentPassedError(ConflictError):
     code = "appointment.passed"
 
 
+class ReasonRequiredError(InputError):
+    """The patient has started: staff must say why they make a new link."""
+
+    def __init__(self) -> None:
+        super().__init__("reissue.reason_required", field="reason")
+
+
+MAX_REASON_LENGTH = 500
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -55,21 +65,42 @@ def lock_appointment(appointment_id: int) -> Appointment:
 
 
 def issue(
-    appointment_id: int, *, by: int | None = None, first: bool = False
+    appointment_id: int, *, by: int | None = None, first: bool = False, reason: str = ""
 ) -> tuple[IntakeLink, str]:
     """Revoke the appointment's open link and issue a new one; return it and its token.
 
     The token is returned once, to be shown or sent; it cannot be recovered
     later. ``first`` marks the link made with the booking (``link.issued``);
     any other is a reissue (``link.reissued``). The event's target is the
-    appointment, whoever issues it (the front desk, the command line).
+    appointment, whoever issues it (the front desk, the command line). Every
+    patient session of the intake ends. Once the patient has started, staff
+    must give a ``reason`` (kept with the link for the clinician to read; the
+    audit event records only that one was given); the new link shows none of
+    the answers saved before it (:func:`intake.intakes.visible_answers`).
 
     :raise AppointmentPassedError: the new link would not work.
+    :raise ReasonRequiredError: the patient has started and no reason was given.
     """
     appointment = lock_appointment(appointment_id)
     now = utcnow()
     if now >= expires_at(appointment):
         raise AppointmentPassedError
+    reason = reason.strip()[:MAX_REASON_LENGTH]
+    started = appointment.intake is not None and (
+        appointment.intake.status is not IntakeStatus.NOT_STARTED
+    )
+    if started and not first and not reason:
+        raise ReasonRequiredError
+    if appointment.intake is not None:
+        db.session.execute(
+            sa.update(PatientSession)
+            .where(
+                PatientSession.intake_id == appointment.intake.id,
+                PatientSession.ended_at.is_(None),
+            )
+            .values(ended_at=now)
+            .execution_options(synchronize_session=False)
+        )
     db.session.execute(
         sa.update(IntakeLink)
         .where(IntakeLink.appointment_id == appointment.id, IntakeLink.revoked_at.is_(None))
@@ -77,7 +108,12 @@ def issue(
         .execution_options(synchronize_session="fetch")
     )
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    link = IntakeLink(appointment_id=appointment.id, token_hash=hash_token(token), issued_by_id=by)
+    link = IntakeLink(
+        appointment_id=appointment.id,
+        token_hash=hash_token(token),
+        issued_by_id=by,
+        reason=reason or None,
+    )
     db.session.add(link)
     db.session.flush()
     audit.record(
@@ -86,6 +122,7 @@ def issue(
         actor_id=by,
         target=("appointment", appointment.id),
         link=link.id,
+        after_start=started,
     )
     return link, token
 

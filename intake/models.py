@@ -244,8 +244,11 @@ class IntakeLink(Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     failed_attempts: Mapped[int] = mapped_column(default=0)
+    # Why staff made a new link after the patient had started (asked then).
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     appointment: Mapped[Appointment] = relationship(back_populates="links")
+    issued_by: Mapped[User | None] = relationship()
 
 
 class Intake(Model):
@@ -269,6 +272,14 @@ class Intake(Model):
     )
     # Saved step by step while in progress; frozen once submitted.
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # For each answered question, the link it was last answered through: a
+    # link shows (and counts as answered) only what was answered through it,
+    # so whoever holds a new link never sees what was saved before it.
+    answer_links: Mapped[dict[str, int]] = mapped_column(
+        JSONType, default=dict, server_default=sa.text("'{}'")
+    )
+    # The link the patient was using when they signed.
+    submitted_link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("intake_links.id"))
     # Set once, at submission, and never rewritten by a later rule change.
     ruleset_version: Mapped[str | None] = mapped_column(sa.String(32))
     flags: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
@@ -277,12 +288,31 @@ class Intake(Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     appointment: Mapped[Appointment] = relationship(back_populates="intake")
+    submitted_link: Mapped[IntakeLink | None] = relationship()
     acknowledgment: Mapped[Acknowledgment | None] = relationship(
         back_populates="intake", uselist=False
     )
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="intake", order_by="Decision.id"
     )
+
+
+class PatientSession(Model):
+    """A browser's confirmed date of birth at one link, ended on the server.
+
+    The cookie holds a random key; only its SHA-256 is stored. Finishing,
+    a new link and the submission (for every other browser) end it here, so a
+    copy of the cookie opens nothing afterwards.
+    """
+
+    __tablename__ = "patient_sessions"
+
+    id: Mapped[int_pk]
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    intake_id: Mapped[int] = mapped_column(sa.ForeignKey("intakes.id"), index=True)
+    link_id: Mapped[int] = mapped_column(sa.ForeignKey("intake_links.id"))
+    created_at: Mapped[created_now]
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Acknowledgment(Model):

@@ -264,6 +264,18 @@ def _push_request_context() -> None:
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Replace pytest-flask's ``client``, which is used inside ``with app.test_client()``.
+
+    That keeps each request's context pushed until the next request, and any
+    other client's request made meanwhile (``client_for()``) then ran inside
+    it: one ``g``, so Flask-Login's cached user leaked from one browser into
+    another's request. Each request here gets its own context, as in production.
+    """
+    return app.test_client()
+
+
+@pytest.fixture
 def app_ctx(app: Flask) -> Iterator[None]:
     """Push an app context for the test's own service calls and queries."""
     with app.app_context():

@@ -75,8 +75,12 @@ def enforce_access() -> ResponseReturnValue | None:
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static":  # 404/405 handlers answer unmatched URLs
         return None
-    guard.expire_if_due()
     rule = access_for(endpoint)
+    if rule is Open.PATIENT:
+        # Patient pages ignore any staff session (a clinic tablet may hold
+        # one): no staff user is loaded, expired or sent to a pending step.
+        return None
+    guard.expire_if_due()
     if isinstance(rule, Open):
         return None
     if rule is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TelField
+from wtforms import EmailField, StringField, TelField, TextAreaField
 
 
 class BookingForm(FlaskForm):
@@ -30,3 +30,15 @@ class BookingForm(FlaskForm):
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
     )
     phone = TelField(_l("Phone (optional)"), render_kw={"autocomplete": "off"})
+
+
+class ReissueForm(FlaskForm):
+    """Confirm a new link; once the patient has started, say why (the service checks)."""
+
+    reason = TextAreaField(
+        _l("Why is a new link needed?"),
+        description=_l(
+            "Required once the patient has started. The clinician reviewing the intake reads it."
+        ),
+        render_kw={"rows": 3, "maxlength": 500},
+    )

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from intake import appointments, clock, links
 from intake.forms import EmptyForm
 from intake.frontdesk import pdf, services
-from intake.frontdesk.forms import BookingForm
+from intake.frontdesk.forms import BookingForm, ReissueForm
 from intake.links import LinkState, intake_url
 from intake.models import Appointment, IntakeStatus
 from intake.users import current_staff
@@ -82,6 +82,8 @@ def search() -> ResponseReturnValue:
     return render_template(
         "frontdesk/search.html",
         query=query,
+        # A date of birth typed into the search is not written back on the page.
+        by_birth_date=services.parse_query_date(query) is not None,
         rows=rows,
         limit=services.SEARCH_LIMIT,
         today=clock.clinic_today(),
@@ -185,28 +187,46 @@ def _appointment_page(
     )
 
 
-@bp.post("/appointments/<int:appointment_id>/link")
+@bp.route("/appointments/<int:appointment_id>/link", methods=["GET", "POST"])
 def issue(appointment_id: int) -> ResponseReturnValue:
-    """Issue a new intake link: the old one stops working at once and the lock is reset.
+    """Confirm, then issue a new intake link: the old one stops working at once.
+
+    Once the patient has started, a reason is asked for; the new link shows
+    none of the answers saved before it, and the patient's open sessions end.
 
     :raise 404: no such appointment.
     """
     record = _appointment_or_404(appointment_id)
-    form = EmptyForm()
-    if not form.validate():
-        abort(HTTPStatus.BAD_REQUEST)
-    try:
-        _link, token = links.issue(record.id, by=current_staff().id)
-    except links.AppointmentPassedError:
-        return _appointment_page(
-            record,
-            gettext(
-                "This appointment has passed, so a new link would not work. "
-                "Book a new appointment instead."
-            ),
-            HTTPStatus.CONFLICT,
-        )
-    return _link_page(record, token, booked=False)
+    form = ReissueForm()
+    started = record.intake.status is not IntakeStatus.NOT_STARTED
+    if request.method == "POST":
+        if not form.validate():
+            abort(HTTPStatus.BAD_REQUEST)
+        try:
+            _link, token = links.issue(
+                record.id, by=current_staff().id, reason=form.reason.data or ""
+            )
+        except links.AppointmentPassedError:
+            return _appointment_page(
+                record,
+                gettext(
+                    "This appointment has passed, so a new link would not work. "
+                    "Book a new appointment instead."
+                ),
+                HTTPStatus.CONFLICT,
+            )
+        except links.ReasonRequiredError:
+            form.reason.errors = [
+                gettext("Say why a new link is needed: the patient has already started.")
+            ]
+            return (
+                render_template(
+                    "frontdesk/reissue.html", appointment=record, form=form, started=started
+                ),
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+            )
+        return _link_page(record, token, booked=False)
+    return render_template("frontdesk/reissue.html", appointment=record, form=form, started=started)
 
 
 def _signed_or_404(appointment_id: int) -> services.SignedAcknowledgment:

@@ -9,6 +9,8 @@ link stops working at once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -19,7 +21,7 @@ from flask import current_app, session
 from intake import audit, intakes
 from intake.extensions import db
 from intake.links import LinkState, link_state
-from intake.models import SUBMITTED, Appointment, Intake, IntakeLink, utcnow
+from intake.models import SUBMITTED, Appointment, Intake, IntakeLink, PatientSession, utcnow
 from intake.unit_of_work import locked
 
 SESSION_KEY = "patient"
@@ -54,6 +56,7 @@ class Patient:
 
     link: IntakeLink
     intake: Intake
+    session_id: int
 
     @property
     def appointment(self) -> Appointment:
@@ -62,6 +65,11 @@ class Patient:
     @property
     def submitted(self) -> bool:
         return self.intake.status in SUBMITTED
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """What this patient may see: the answers given through their own link."""
+        return intakes.visible_answers(self.intake, self.link.id)
 
 
 def check_link(link: IntakeLink | None) -> IntakeLink:
@@ -83,71 +91,102 @@ def intake_of(link: IntakeLink) -> Intake:
     ).scalar_one()
 
 
-# -- The patient's cookie ------------------------------------------------------
+# -- The patient's session ------------------------------------------------------
 
 
 def _lifetime() -> int:
     return int(current_app.config["INTAKE_PATIENT_SESSION_MINUTES"]) * 60
 
 
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 def bind(link: IntakeLink, intake: Intake) -> None:
-    """Remember in the signed cookie that this browser confirmed this link's date of birth."""
-    session[SESSION_KEY] = {
-        "link": link.id,
-        "intake": intake.id,
-        "until": int(time.time()) + _lifetime(),
-    }
+    """Start a patient session for this browser: a row on the server, its key in the cookie.
+
+    The cookie (signed) holds a random key and an idle deadline; the server
+    holds the key's hash, so the session can be ended there (finish, a new
+    link, the submission from another browser) whatever the cookie says.
+    """
+    key = secrets.token_urlsafe(32)
+    db.session.add(PatientSession(key_hash=_key_hash(key), intake_id=intake.id, link_id=link.id))
+    db.session.flush()
+    session[SESSION_KEY] = {"key": key, "until": int(time.time()) + _lifetime()}
 
 
 def unbind() -> None:
     session.pop(SESSION_KEY, None)
 
 
-def bound_to(link: IntakeLink) -> bool:
-    """Return whether this browser already confirmed the date of birth for ``link``."""
-    binding = _binding()
-    return binding is not None and binding["link"] == link.id
+def _session_row(*, open_only: bool = True) -> PatientSession | None:
+    """Return this browser's patient session, or None (no cookie, idle, unknown key).
 
-
-def _binding() -> dict[str, int] | None:
+    Unless ``open_only`` is False, a session ended on the server or older
+    than ``INTAKE_PATIENT_SESSION_MAX_HOURS`` is None too.
+    """
     binding = session.get(SESSION_KEY)
     if not isinstance(binding, dict):
         return None
-    try:
-        link_id, intake_id, until = int(binding["link"]), int(binding["intake"]), binding["until"]
-    except (KeyError, TypeError, ValueError):
+    key, until = binding.get("key"), binding.get("until")
+    if not isinstance(key, str) or not isinstance(until, int) or until <= time.time():
         return None
-    if not isinstance(until, int) or until <= time.time():
-        return None
-    return {"link": link_id, "intake": intake_id}
+    row = db.session.execute(
+        sa.select(PatientSession).where(PatientSession.key_hash == _key_hash(key))
+    ).scalar_one_or_none()
+    if row is None or not open_only:
+        return row
+    return row if _is_open(row) else None
+
+
+def _is_open(row: PatientSession) -> bool:
+    most = dt.timedelta(hours=int(current_app.config["INTAKE_PATIENT_SESSION_MAX_HOURS"]))
+    return row.ended_at is None and utcnow() - row.created_at <= most
+
+
+def bound_to(link: IntakeLink) -> bool:
+    """Return whether this browser already confirmed the date of birth for ``link``."""
+    row = _session_row()
+    return row is not None and row.link_id == link.id
 
 
 def current_patient() -> Patient:
     """Return the confirmed patient of this request and extend their cookie.
 
-    The cookie must name a link that still works and the intake of that link's
-    appointment; a reissued link, an expired appointment or a lock ends it.
+    The session must be open on the server, and name a link that still works
+    and the intake of that link's appointment; a new link, an expired
+    appointment, a lock, finishing or another browser's submission ends it.
 
     :raise PatientAccessError: no confirmed patient, or the link stopped working.
     """
-    binding = _binding()
-    if binding is None:
+    row = _session_row(open_only=False)
+    if row is None:
         unbind()
         raise PatientAccessError(Refusal.NO_SESSION)
-    link = db.session.get(IntakeLink, binding["link"])
+    link = db.session.get(IntakeLink, row.link_id)
     try:
+        # A replaced, expired or locked link says so, rather than "start again".
         link = check_link(link)
     except PatientAccessError:
         unbind()
         raise
     intake = intake_of(link)
-    if intake.id != binding["intake"]:
+    if not _is_open(row) or intake.id != row.intake_id:
         unbind()
         raise PatientAccessError(Refusal.NO_SESSION)
-    # The lifetime counts from the last page the patient used, so a slow,
-    # careful reader is not sent back to the date of birth mid-form.
-    bind(link, intake)
-    return Patient(link, intake)
+    # The idle lifetime counts from the last page the patient used (in the
+    # signed cookie, so a page view writes nothing), so a slow, careful reader
+    # is not sent back to the date of birth mid-form.
+    session[SESSION_KEY] = {**session[SESSION_KEY], "until": int(time.time()) + _lifetime()}
+    return Patient(link, intake, row.id)
+
+
+def finish() -> None:
+    """End this browser's patient session on the server and forget it here."""
+    row = _session_row()
+    if row is not None:
+        row.ended_at = utcnow()
+    unbind()
 
 
 # -- Date of birth ---------------------------------------------------------------

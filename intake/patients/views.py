@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from intake import intakes
 from intake.clock import when
+from intake.errors import InputError
 from intake.extensions import limiter
 from intake.links import find_link
 from intake.models import IntakeLink
@@ -104,7 +105,7 @@ def resume() -> ResponseReturnValue:
     patient = current_patient()
     if patient.submitted:
         return see_other("patients.done")
-    step = intakes.first_unanswered_step(patient.intake.answers or {})
+    step = intakes.first_unanswered_step(patient.answers)
     if step is None:
         return see_other("patients.review")
     return see_other("patients.step", step_id=step)
@@ -118,9 +119,9 @@ def step(step_id: str) -> ResponseReturnValue:
     patient = current_patient()
     if patient.submitted:
         return see_other("patients.done")
-    answers = dict(patient.intake.answers or {})
+    # Only what was answered through this link fills the form.
     form_class = STEP_FORMS[step_id]
-    form = form_class(data=answers)
+    form = form_class(data=patient.answers)
     index = STEP_IDS.index(step_id)
     if form.is_submitted():
         going_back = "back" in request.form
@@ -130,14 +131,16 @@ def step(step_id: str) -> ResponseReturnValue:
         values = form.answered()
         if values:
             try:
-                intakes.save_step(patient.intake.id, step_id, values, complete=valid)
+                intakes.save_step(
+                    patient.intake.id, step_id, values, complete=valid, link_id=patient.link.id
+                )
             except intakes.IntakeClosedError:  # submitted from another tab meanwhile
                 return already_sent()
         if going_back:
             previous = STEP_IDS[index - 1] if index > 0 else step_id
             return see_other("patients.step", step_id=previous)
         if valid:
-            following = intakes.first_unanswered_step(patient.intake.answers or {})
+            following = intakes.first_unanswered_step(patient.answers)
             if following is None:
                 return see_other("patients.review")
             return see_other("patients.step", step_id=following)
@@ -149,6 +152,7 @@ def step(step_id: str) -> ResponseReturnValue:
         part=index + 1,
         total=TOTAL_PARTS,
         first=index == 0,
+        answered_before=intakes.answered_elsewhere(patient.intake, patient.link.id, step_id),
     )
 
 
@@ -158,7 +162,7 @@ def review() -> ResponseReturnValue:
     patient = current_patient()
     if patient.submitted:
         return see_other("patients.done")
-    answers = patient.intake.answers or {}
+    answers = patient.answers
     return render_template(
         "patients/review.html",
         steps=[(s, CURRENT.questions_for_step(s.id)) for s in STEPS],
@@ -175,7 +179,7 @@ def aftercare() -> ResponseReturnValue:
     patient = current_patient()
     if patient.submitted:
         return see_other("patients.done")
-    missing = intakes.first_unanswered_step(patient.intake.answers or {})
+    missing = intakes.first_unanswered_step(patient.answers)
     if missing is not None:
         return see_other("patients.step", step_id=missing)
     shown = aftercare_shown()
@@ -189,7 +193,12 @@ def aftercare() -> ResponseReturnValue:
                 text_hash=form.text_hash.data,
                 signature_name=form.signature_name.data,
                 shown=shown,
+                via_link=patient.link.id,
+                keep_session=patient.session_id,
             )
+        except InputError:
+            # An answer went missing meanwhile (another tab, a new link): ask it.
+            return see_other("patients.resume")
         except intakes.WordingChangedError:
             # The wording changed while the page was open: ask to read it again.
             changed = True
@@ -248,7 +257,7 @@ def copy() -> ResponseReturnValue:
 @bp.post("/intake/finish")
 def finish() -> ResponseReturnValue:
     """Forget this browser's confirmation (a shared clinic tablet is handed back)."""
-    services.unbind()
+    services.finish()
     return see_other("patients.finished")
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from intake import audit
 from intake.extensions import db
-from intake.models import SUBMITTED, Appointment, Decision, Intake, IntakeStatus
+from intake.models import SUBMITTED, Appointment, Decision, Intake, IntakeLink, IntakeStatus
 from intake.screening import CURRENT, RULESETS, Citation, RuleSet, Severity, citations_for
 
 MAX_ID = 2**31 - 1
@@ -175,3 +175,15 @@ def record_view(intake: Intake, staff_id: int) -> None:
         target=("intake", intake.id),
         status=intake.status.value,
     )
+
+
+def finished_through_new_link(intake: Intake) -> IntakeLink | None:
+    """Return the link the intake was signed through when staff made it after the patient began.
+
+    That is a reissue with a reason (:func:`intake.links.issue`): the clinician
+    is told who made it and why.
+    """
+    link = intake.submitted_link
+    if link is None or link.reason is None:
+        return None
+    return link

@@ -139,6 +139,7 @@ def _intake_page(
             answers=answers,
             extra_answers=extra,
             acknowledgment=acknowledgment,
+            new_link=services.finished_through_new_link(record),
             signed=signed_wording(acknowledgment) if acknowledgment is not None else None,
             decisions=list(reversed(record.decisions)),
             decidable=record.status in DECIDABLE,

@@ -58,10 +58,11 @@ def test_a_forged_cookie_for_another_intake_is_refused(app, client):
     _a, token_a = booked(app, first_name="Ada", dob="1980-01-02")
     b_id, _token_b = booked(app, first_name="Bea", dob="1970-03-04")
     confirm(client, token_a, dob="1980-01-02")
-    with app.app_context():
-        intake_b = db.session.get(Appointment, b_id).intake.id
+    # The cookie names its session by a random key; any other key (guessed,
+    # or made up by someone holding the signing key) opens nothing.
+    assert client.get("/intake/step/skin").status_code == HTTPStatus.OK
     with client.session_transaction() as session:
-        session[SESSION_KEY] = session[SESSION_KEY] | {"intake": intake_b}
+        session[SESSION_KEY] = session[SESSION_KEY] | {"key": f"intake-{b_id}"}
     assert client.get("/intake/step/skin").status_code == HTTPStatus.FORBIDDEN
 
 
@@ -69,7 +70,7 @@ def test_a_reissued_link_ends_the_old_cookie(app, client, client_for):
     appointment_id, token = booked(app)
     confirm(client, token)
     with app.app_context():
-        _link, new_token = issue_link(appointment_id)
+        _link, new_token = issue_link(appointment_id, reason="The patient lost the message.")
         db.session.commit()
     response = client.get("/intake/step/skin")
     assert response.status_code == HTTPStatus.GONE

@@ -49,7 +49,8 @@ def test_the_pdf_carries_the_text_hash_the_typed_name_and_no_answers(client, rol
     assert intake.acknowledgment.text_hash == aftercare_hash()
     assert aftercare_hash() in flat
     assert "Robin Q. Example" in text
-    assert "Robin Example" in text and "1988-02-29" in text
+    # The date of birth is never shown back to the front desk (issue 11).
+    assert "Robin Example" in text and "1988-02-29" not in text
     assert "Your skin will look red afterwards." in " ".join(text.split())
     assert intake.acknowledgment.signed_at.isoformat(timespec="seconds") in flat
     assert SECRET_DETAILS not in text
