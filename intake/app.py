@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import clock, unit_of_work
 from intake import config as config_module
@@ -73,6 +74,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     config_module.load(app.config, Path(app.instance_path), test_config)
+    proxies = app.config["INTAKE_TRUSTED_PROXIES"]
+    if proxies:
+        # Trust exactly that many X-Forwarded-For/-Proto/-Host values, so the
+        # rate limits see the client's address and url_for the public scheme.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     register_extensions(app)
     register_blueprints(app)
     register_handlers(app)

@@ -59,6 +59,10 @@ class Action(StrEnum):
     SIGN_IN_THROTTLED = "auth.sign_in_throttled"
     TOTP_ENROLLED = "auth.totp_enrolled"
     TOTP_REMOVED = "auth.totp_removed"
+    TOTP_KEYS_ROTATED = "auth.totp_keys_rotated"
+    RECOVERY_CODE_USED = "auth.recovery_code_used"
+    RECOVERY_CODES_GENERATED = "auth.recovery_codes_generated"
+    SESSIONS_ENDED = "auth.sessions_ended"
     SESSION_EXPIRED = "auth.session_expired"
     PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an event tag
     INTAKE_VIEWED = "intake.viewed"

@@ -250,3 +250,6 @@ def register(app: Any) -> None:
     for group in (users_cli, appointments_cli):
         app.cli.add_command(group)
     app.cli.add_command(audit_cli.audit_group)
+    from intake.auth.totp_cli import totp_group
+
+    app.cli.add_command(totp_group)

@@ -24,12 +24,18 @@ DEFAULTS: dict[str, Any] = {
     # "owasp" (about 19 MiB, t=2, p=1) or "cheapest" (tests only).
     "INTAKE_PASSWORD_HASHING": "owasp",
     "INTAKE_REQUIRE_ADMIN_TOTP": False,
+    # A second factor for every staff role (admins, clinicians, front desk).
+    "INTAKE_REQUIRE_STAFF_TOTP": False,
+    # Reverse proxies in front of the app (each adds X-Forwarded-*); 0: none.
+    "INTAKE_TRUSTED_PROXIES": 0,
     # Staff sessions (auth/admin): idle and absolute limits.
     "INTAKE_STAFF_IDLE_MINUTES": 30,
     "INTAKE_STAFF_SESSION_HOURS": 12,
     # Failed sign-ins (password or code) for one email before 429, and the window.
     "INTAKE_SIGN_IN_MAX_FAILURES": 10,
     "INTAKE_SIGN_IN_WINDOW_SECONDS": 15 * 60,
+    # Failed password sign-ins from one client address (any emails) in that window.
+    "INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": 50,
     # "10 within 15 minutes" means any 15 minutes, not clock-aligned blocks.
     "RATELIMIT_STRATEGY": "moving-window",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -42,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     # default of one hour made a slow patient or clinician lose a page of input).
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
 }
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
 
 # Environment variable -> config key, with a converter for non-string values.
 ENVIRONMENT: dict[str, tuple[str, Any]] = {
@@ -60,14 +71,15 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_PATIENT_SESSION_MINUTES": ("INTAKE_PATIENT_SESSION_MINUTES", int),
     "INTAKE_PATIENT_SESSION_MAX_HOURS": ("INTAKE_PATIENT_SESSION_MAX_HOURS", int),
     "INTAKE_PASSWORD_HASHING": ("INTAKE_PASSWORD_HASHING", str),
-    "INTAKE_REQUIRE_ADMIN_TOTP": (
-        "INTAKE_REQUIRE_ADMIN_TOTP",
-        lambda v: v.strip().lower() in {"1", "true", "yes", "on"},
-    ),
+    "INTAKE_REQUIRE_ADMIN_TOTP": ("INTAKE_REQUIRE_ADMIN_TOTP", _flag),
+    "INTAKE_REQUIRE_STAFF_TOTP": ("INTAKE_REQUIRE_STAFF_TOTP", _flag),
+    "INTAKE_TRUSTED_PROXIES": ("INTAKE_TRUSTED_PROXIES", int),
+    "INTAKE_TOTP_KEYS": ("INTAKE_TOTP_KEYS", str),
     "INTAKE_STAFF_IDLE_MINUTES": ("INTAKE_STAFF_IDLE_MINUTES", int),
     "INTAKE_STAFF_SESSION_HOURS": ("INTAKE_STAFF_SESSION_HOURS", int),
     "INTAKE_SIGN_IN_MAX_FAILURES": ("INTAKE_SIGN_IN_MAX_FAILURES", int),
     "INTAKE_SIGN_IN_WINDOW_SECONDS": ("INTAKE_SIGN_IN_WINDOW_SECONDS", int),
+    "INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": ("INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES", int),
     "RATELIMIT_KEY_PREFIX": ("RATELIMIT_KEY_PREFIX", str),
 }
 
@@ -100,6 +112,9 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         config["INTAKE_AUDIT_KEY"] = _development_secret(instance_path, "audit_key")
     if production and config["INTAKE_AUDIT_KEY"] == config["SECRET_KEY"]:
         raise ConfigError("INTAKE_AUDIT_KEY must differ from SECRET_KEY")
+    _load_totp_keys(config, instance_path, production=production)
+    if config["INTAKE_TRUSTED_PROXIES"] < 0:
+        raise ConfigError("INTAKE_TRUSTED_PROXIES must be 0 or more")
     config.setdefault("INTAKE_AUDIT_CHECKPOINTS", str(instance_path / "audit-checkpoints.jsonl"))
     config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}")
     config["INTAKE_BASE_URL"] = config["INTAKE_BASE_URL"].rstrip("/")
@@ -107,7 +122,10 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
     # setdefault would never apply: only an explicit override keeps it.
     if not (overrides and "SESSION_COOKIE_SECURE" in overrides):
         config["SESSION_COOKIE_SECURE"] = config["INTAKE_ENV"] != "development"
-    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+    config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "intake-memory://")
+    # limits' own memory:// storage is not thread-safe (intake.ratelimit_storage).
+    if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        config["RATELIMIT_STORAGE_URI"] = "intake-" + config["RATELIMIT_STORAGE_URI"]
     try:
         config["INTAKE_TZ"] = ZoneInfo(config["INTAKE_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -124,3 +142,40 @@ def _development_secret(instance_path: Path, name: str = "secret_key") -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _load_totp_keys(config: dict[str, Any], instance_path: Path, *, production: bool) -> None:
+    """TOTP secrets are encrypted with the first key; each of them decrypts (README)."""
+    if not config.get("INTAKE_TOTP_KEYS"):
+        if production:
+            raise ConfigError("INTAKE_TOTP_KEYS must be set when INTAKE_ENV=production")
+        config["INTAKE_TOTP_KEYS"] = _development_fernet_key(instance_path)
+    if not _fernet_keys_valid(config["INTAKE_TOTP_KEYS"]):
+        raise ConfigError(
+            "INTAKE_TOTP_KEYS must be comma-separated Fernet keys "
+            "(make one with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
+        )
+
+
+def _development_fernet_key(instance_path: Path) -> str:
+    from cryptography.fernet import Fernet
+
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / "totp_keys"
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _fernet_keys_valid(keys: str) -> bool:
+    from cryptography.fernet import Fernet
+
+    parts = [key.strip() for key in keys.split(",") if key.strip()]
+    try:
+        for key in parts:
+            Fernet(key.encode())
+    except ValueError:
+        return False
+    return bool(parts)

@@ -158,7 +158,8 @@ class User(UserMixin, Model):
     # deactivation; a session cookie carrying an older value stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The authenticator secret, encrypted (MultiFernet, INTAKE_TOTP_KEYS; intake.auth.totp).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))
     # The last accepted TOTP time step: a code is accepted once, never replayed.
     totp_last_step: Mapped[int | None]
     created_at: Mapped[created_now]
@@ -175,6 +176,37 @@ class User(UserMixin, Model):
         names an old version and so no longer loads anyone.
         """
         return f"{self.id}:{self.session_version}"
+
+
+class RecoveryCode(Model):
+    """A one-time code that stands in for the authenticator; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int_pk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[created_now]
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class StaffSession(Model):
+    """One signed-in browser: the cookie carries a random token, the row its SHA-256.
+
+    A cookie works only while its row is open (``ended_at`` is NULL), so a
+    session can be ended on the server. No address is kept, only a coarse
+    description of the browser ("Firefox on Windows").
+    """
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int_pk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    device: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[created_now]
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Appointment(Model):

@@ -44,6 +44,8 @@ ACCESS: dict[str, Access] = {
     "auth.change_password": ANY_STAFF,
     "auth.two_factor": ANY_STAFF,
     "auth.two_factor_remove": ANY_STAFF,
+    "auth.recovery_codes": ANY_STAFF,
+    "auth.end_other_sessions": ANY_STAFF,
     # -- clinician review (review) -----------------------------------------------
     "review.*": frozenset({CLINICIAN, ADMIN}),
     # -- front desk (frontdesk) --------------------------------------------------

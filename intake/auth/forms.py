@@ -42,6 +42,30 @@ class CodeForm(FlaskForm):
     )
 
 
+class SignInCodeForm(FlaskForm):
+    """The second sign-in step: an authenticator code, or one of the recovery codes."""
+
+    code = StringField(
+        _l("6-digit code from your authenticator app, or a recovery code"),
+        validators=[
+            DataRequired(_l("Enter the code from your authenticator app.")),
+            Length(max=64, message=_l("That is longer than any code.")),
+        ],
+        filters=[_digits],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false"},
+    )
+
+
+class EnrolForm(CodeForm):
+    """Turning the authenticator on asks for the password again."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
@@ -75,4 +99,12 @@ class PasswordConfirmForm(FlaskForm):
     )
 
 
-__all__ = ["CodeForm", "EmptyForm", "LoginForm", "PasswordChangeForm", "PasswordConfirmForm"]
+__all__ = [
+    "CodeForm",
+    "EmptyForm",
+    "EnrolForm",
+    "LoginForm",
+    "PasswordChangeForm",
+    "PasswordConfirmForm",
+    "SignInCodeForm",
+]

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 from intake import audit
-from intake.auth import sessions
+from intake.auth import devices, sessions
 from intake.models import Role
 
 # Reachable while a password change or a compulsory authenticator is pending.
@@ -37,7 +37,9 @@ def expire_if_due() -> bool:
     if reason is None:
         if last_seen != now:
             session[sessions.LAST_SEEN] = now
+        devices.touch(current_user.id)
         return False
+    devices.end_current(current_user.id)
     audit.record(
         audit.Action.SESSION_EXPIRED,
         actor_kind=audit.ActorKind.STAFF,
@@ -72,9 +74,14 @@ def required_step() -> str | None:
     return None
 
 
-def needs_compulsory_totp(user: Any) -> bool:
+def totp_compulsory(user: Any) -> bool:
+    """Whether this clinic requires ``user`` to have a second factor."""
+    config = current_app.config
     return bool(
-        current_app.config["INTAKE_REQUIRE_ADMIN_TOTP"]
-        and user.role == Role.ADMIN
-        and not user.totp_secret
+        config["INTAKE_REQUIRE_STAFF_TOTP"]
+        or (config["INTAKE_REQUIRE_ADMIN_TOTP"] and user.role == Role.ADMIN)
     )
+
+
+def needs_compulsory_totp(user: Any) -> bool:
+    return totp_compulsory(user) and not user.totp_secret

@@ -17,6 +17,8 @@ SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN = "last_seen"
 # A password was right but the authenticator code is still to come.
 PENDING_2FA = "pending_2fa"
+# The random token naming this browser's row in staff_sessions (intake.auth.devices).
+DEVICE = "device"
 # A nonce from which the TOTP secret being enrolled is derived (never the secret).
 ENROLLING_SECRET = "totp_enrolling"  # noqa: S105 - a session key
 

@@ -1,66 +1,96 @@
-"""The failed-sign-in limit: Flask-Limiter, keyed on the email, counting failures only.
+"""The failed-sign-in limits, keyed on what is attacked.
 
-The password step and the authenticator-code step share one count per email,
-so guessing codes costs the same as guessing passwords. The storage is
-``RATELIMIT_STORAGE_URI`` (Redis when ``REDIS_URL`` is set), so every process
-sees the same count.
+- The password step counts failures per account (the normalised email, so
+  unknown emails are limited too) and per client address (with
+  ``INTAKE_TRUSTED_PROXIES`` set, the address the proxy saw).
+- The authenticator step counts failures per account of the pending sign-in,
+  which the signed session names (never a form field); it shares the
+  account's count with the password step, so guessing codes costs the same as
+  guessing passwords.
+- Form and JSON bodies are parsed by the same form, so both are keyed alike.
+
+Only failures count; a refused attempt is answered 429 before any password is
+checked. The counts live in the limiter's storage (``RATELIMIT_STORAGE_URI``:
+Redis when ``REDIS_URL`` is set, shared by every process; otherwise the
+thread-safe in-process storage of :mod:`intake.ratelimit_storage`). The
+storage never sees an email or address, only their SHA-256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 
-from flask import current_app, g, request, session
-from flask.wrappers import Response
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from limits import RateLimitItem, parse
 
 from intake import audit
-from intake.auth.sessions import PENDING_2FA
-from intake.extensions import db
-from intake.models import User
+from intake.extensions import client_address, limiter
 
 SCOPE = "sign-in"
-
-
-def failure_limit() -> str:
-    config = current_app.config
-    return (
-        f"{config['INTAKE_SIGN_IN_MAX_FAILURES']} per "
-        f"{config['INTAKE_SIGN_IN_WINDOW_SECONDS']} seconds"
-    )
 
 
 def normalised(email: str) -> str:
     return email.strip().lower()
 
 
-def _key(email: str) -> str:
-    # The storage (Redis) never sees the address itself.
-    return hashlib.sha256(normalised(email).encode()).hexdigest()
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
-def email_key() -> str:
-    """Key the limit on the email being signed in: the form's, or the pending one's."""
-    email = request.form.get("email")
-    if email is None:
-        pending = session.get(PENDING_2FA)
-        user = db.session.get(User, pending["uid"]) if isinstance(pending, dict) else None
-        email = user.email if user is not None else ""
-    return _key(email)
+def _limit(count: int) -> RateLimitItem:
+    return parse(f"{count} per {current_app.config['INTAKE_SIGN_IN_WINDOW_SECONDS']} seconds")
 
 
-def mark_failed() -> None:
-    """Count this request against the email's limit (successes are never counted)."""
-    g.sign_in_failed = True
+def _checks(email: str | None, *, by_address: bool) -> list[tuple[RateLimitItem, str, str]]:
+    config = current_app.config
+    checks = []
+    if email is not None:
+        checks.append(
+            (_limit(config["INTAKE_SIGN_IN_MAX_FAILURES"]), "account", _digest(normalised(email)))
+        )
+    if by_address:
+        checks.append(
+            (
+                _limit(config["INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES"]),
+                "address",
+                _digest(client_address()),
+            )
+        )
+    return checks
 
 
-def counts_as_failure(response: Response) -> bool:
-    return bool(g.get("sign_in_failed", False))
+def _identifiers(kind: str, key: str) -> tuple[str, ...]:
+    return (current_app.config.get("RATELIMIT_KEY_PREFIX") or "intake", SCOPE, kind, key)
 
 
-def on_breach(limit: object) -> None:
-    # Recorded without the email: the address is not for the audit log.
-    audit.record(
-        audit.Action.SIGN_IN_THROTTLED,
-        actor_kind=audit.ActorKind.ANONYMOUS,
-        step=request.endpoint or "",
-    )
+def refused(email: str | None, *, by_address: bool) -> ResponseReturnValue | None:
+    """Return a 429 answer when a limit is already reached (and audit it), else None."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    for limit, kind, key in _checks(email, by_address=by_address):
+        if not limiter.limiter.test(limit, *_identifiers(kind, key)):
+            reset = limiter.limiter.get_window_stats(limit, *_identifiers(kind, key)).reset_time
+            audit.record(
+                audit.Action.SIGN_IN_THROTTLED,
+                actor_kind=audit.ActorKind.ANONYMOUS,
+                step=request.endpoint or "",
+                by=kind,
+            )
+            retry_after = max(1, math.ceil(reset - time.time()))
+            return (
+                render_template("errors/error.html", code=429, message=None),
+                429,
+                {"Retry-After": str(retry_after)},
+            )
+    return None
+
+
+def failed(email: str | None, *, by_address: bool) -> None:
+    """Count one failure against the account (and the client address)."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    for limit, kind, key in _checks(email, by_address=by_address):
+        limiter.limiter.hit(limit, *_identifiers(kind, key))

@@ -25,15 +25,16 @@ from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
 from intake import audit
-from intake.auth import guard, sessions, throttle
+from intake.auth import devices, guard, sessions, throttle, totp
 from intake.auth.forms import (
-    CodeForm,
     EmptyForm,
+    EnrolForm,
     LoginForm,
     PasswordChangeForm,
     PasswordConfirmForm,
+    SignInCodeForm,
 )
-from intake.extensions import db, limiter
+from intake.extensions import db
 from intake.models import Role, User, utcnow
 from intake.passwords import (
     WeakPasswordError,
@@ -49,16 +50,6 @@ bp = Blueprint("auth", __name__)
 
 # How long a correct password waits for its authenticator code.
 PENDING_SECONDS = 5 * 60
-TOTP_WINDOW = 1  # one 30-second step either side, for clock drift
-
-sign_in_limit = limiter.shared_limit(
-    throttle.failure_limit,
-    scope=throttle.SCOPE,
-    key_func=throttle.email_key,
-    methods=["POST"],
-    deduct_when=throttle.counts_as_failure,
-    on_breach=throttle.on_breach,
-)
 
 HOME_BY_ROLE = {
     Role.ADMIN: ("admin.users", "review.queue", "frontdesk.day"),
@@ -95,26 +86,35 @@ def home() -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@sign_in_limit
 def login() -> ResponseReturnValue:
     """Check email and password; the same answer, in about the same time, for any failure."""
     next_url = safe_next(request.args.get("next"))
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(next_url or home_url(current_user))
     form = LoginForm()
-    if request.method == "POST" and not form.validate():
-        throttle.mark_failed()
-        return render_template("auth/login.html", form=form, next_url=next_url), 200
     if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(next_url or home_url(current_user))
         return render_template("auth/login.html", form=form, next_url=next_url)
+    # Form and JSON bodies alike: the form reads either, and the limits key on
+    # what it read, the account and the client address.
+    email = throttle.normalised(form.email.data) if isinstance(form.email.data, str) else ""
+    refusal = throttle.refused(email, by_address=True)
+    if refusal is not None:
+        return refusal
+    if not form.validate():
+        throttle.failed(email, by_address=True)
+        return render_template("auth/login.html", form=form, next_url=next_url), 200
 
-    user = find_by_email(throttle.normalised(form.email.data))
+    return _check_password(form, email, next_url)
+
+
+def _check_password(form: LoginForm, email: str, next_url: str | None) -> ResponseReturnValue:
+    user = find_by_email(email)
     usable = user is not None and user.active
     # Unknown and deactivated accounts are checked against a dummy hash, so
     # the answer takes as long as for a real account with a wrong password.
     ok = verify_password(user.password_hash if usable and user else None, form.password.data)
     if not ok or user is None:
-        throttle.mark_failed()
+        throttle.failed(email, by_address=True)
         audit.record(
             audit.Action.SIGN_IN_FAILED,
             actor_kind=audit.ActorKind.ANONYMOUS,
@@ -129,24 +129,33 @@ def login() -> ResponseReturnValue:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(form.password.data)
     if user.totp_secret:
-        session.clear()
-        session[sessions.PENDING_2FA] = {
-            "uid": user.id,
-            "ver": user.session_version,
-            "at": sessions.now(),
-            "next": next_url,
-        }
-        return redirect(url_for("auth.login_code"))
+        return _begin_second_step(user, next_url)
     return _complete_sign_in(user, next_url, factor="password")
+
+
+def _begin_second_step(user: User, next_url: str | None) -> ResponseReturnValue:
+    # The pending sign-in lives in the signed session: it names one account
+    # (the one whose password was right) and expires after PENDING_SECONDS.
+    session.clear()
+    session[sessions.PENDING_2FA] = {
+        "uid": user.id,
+        "ver": user.session_version,
+        "at": sessions.now(),
+        "next": next_url,
+    }
+    return redirect(url_for("auth.login_code"))
 
 
 def _pending_user() -> tuple[User, str | None] | None:
     pending = session.get(sessions.PENDING_2FA)
     if not isinstance(pending, dict):
         return None
-    if sessions.now() - int(pending.get("at", 0)) > PENDING_SECONDS:
+    at, uid = pending.get("at"), pending.get("uid")
+    if not isinstance(at, int) or not isinstance(uid, int):
         return None
-    user = db.session.get(User, int(pending.get("uid", 0)))
+    if sessions.now() - at > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, uid)
     if (
         user is None
         or not user.active
@@ -158,21 +167,25 @@ def _pending_user() -> tuple[User, str | None] | None:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@sign_in_limit
 def login_code() -> ResponseReturnValue:
-    """Second step: a code from the authenticator the person enrolled."""
+    """Second step: a code from the enrolled authenticator, or a recovery code."""
     pending = _pending_user()
     if pending is None:
         session.pop(sessions.PENDING_2FA, None)
         flash(gettext("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     user, next_url = pending
-    form = CodeForm()
+    form = SignInCodeForm()
     if request.method == "GET":
         return render_template("auth/code.html", form=form)
-    step = _accepted_step(user, form.code.data) if form.validate() else None
-    if step is None:
-        throttle.mark_failed()
+    # Keyed on the pending sign-in's account, whatever the form says.
+    refusal = throttle.refused(user.email, by_address=False)
+    if refusal is not None:
+        return refusal
+    code = form.code.data if form.validate() else None
+    factor = _second_factor(user, code)
+    if factor is None:
+        throttle.failed(user.email, by_address=False)
         audit.record(
             audit.Action.SIGN_IN_FAILED,
             actor_kind=audit.ActorKind.ANONYMOUS,
@@ -185,24 +198,32 @@ def login_code() -> ResponseReturnValue:
             form=form,
             failed=gettext("That code did not work. Enter the code your app shows now."),
         )
-    user.totp_last_step = step
-    return _complete_sign_in(user, next_url, factor="totp")
+    return _complete_sign_in(user, next_url, factor=factor)
 
 
-def _accepted_step(user: User, code: str | None) -> int | None:
-    """Return the time step ``code`` belongs to, if it is valid and not used before."""
-    if not code or not code.isdigit() or not user.totp_secret:
+def _second_factor(user: User, code: str | None) -> str | None:
+    """Check and use up ``code``; return the factor it was ("totp", "recovery_code") or None."""
+    if not code or user.totp_secret is None:
         return None
-    totp = pyotp.TOTP(user.totp_secret)
-    now = utcnow()
-    current = totp.timecode(now)
-    for offset in range(-TOTP_WINDOW, TOTP_WINDOW + 1):
-        step = current + offset
-        if pyotp.utils.strings_equal(code, totp.generate_otp(step)):
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return None  # a replayed code
-            return step
-    return None
+    if totp.looks_like_recovery_code(code):
+        if not totp.use_recovery_code(user.id, code):
+            return None
+        audit.record(
+            audit.Action.RECOVERY_CODE_USED,
+            actor_kind=audit.ActorKind.STAFF,
+            actor_id=user.id,
+            target=("user", user.id),
+            remaining=totp.remaining_recovery_codes(user.id),
+        )
+        return "recovery_code"
+    secret = totp.decrypt(user.totp_secret)
+    step = totp.matching_step(secret, code)
+    # Each time step once per account, decided by one conditional UPDATE.
+    if step is None or not totp.claim_step(user.id, step):
+        return None
+    if totp.is_clear(user.totp_secret):
+        user.totp_secret = totp.encrypt(secret)  # stored before encryption: encrypt now
+    return "totp"
 
 
 def _complete_sign_in(user: User, next_url: str | None, *, factor: str) -> ResponseReturnValue:
@@ -210,6 +231,7 @@ def _complete_sign_in(user: User, next_url: str | None, *, factor: str) -> Respo
     session.clear()
     login_user(user)
     sessions.start()
+    devices.start(user.id)
     user.last_sign_in_at = utcnow()
     audit.record(
         audit.Action.SIGN_IN,
@@ -228,6 +250,7 @@ def logout() -> ResponseReturnValue:
     if form.validate():
         user = me()
         user.session_version += 1
+        devices.end_all(user.id)
         audit.record(
             audit.Action.SIGN_OUT,
             actor_kind=audit.ActorKind.STAFF,
@@ -242,21 +265,51 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/account")
 def account() -> ResponseReturnValue:
-    """Show the signed-in person's account and its security settings."""
+    """Show the signed-in person's account, its security settings and signed-in devices."""
+    user: User = me()
+    this_device = devices.current(user.id)
     return render_template(
         "auth/account.html",
         remove_form=PasswordConfirmForm(),
-        totp_required=guard.needs_compulsory_totp(current_user)
-        or (current_app.config["INTAKE_REQUIRE_ADMIN_TOTP"] and current_user.role == Role.ADMIN),
+        codes_form=PasswordConfirmForm(),
+        end_form=EmptyForm(),
+        totp_required=guard.totp_compulsory(user),
+        recovery_left=totp.remaining_recovery_codes(user.id),
+        devices=devices.open_sessions(user.id),
+        this_device_id=this_device.id if this_device is not None else None,
     )
+
+
+@bp.post("/account/sessions/end-others")
+def end_other_sessions() -> ResponseReturnValue:
+    """Sign out every other browser of this account, on the server."""
+    user: User = me()
+    form = EmptyForm()
+    if form.validate():
+        this_device = devices.current(user.id)
+        ended = devices.end_all(user.id, keep=this_device.id if this_device else None)
+        audit.record(
+            audit.Action.SESSIONS_ENDED,
+            actor_kind=audit.ActorKind.STAFF,
+            actor_id=user.id,
+            target=("user", user.id),
+            count=ended,
+        )
+        flash(gettext("Your other devices are signed out."), "info")
+    return redirect(url_for("auth.account"))
 
 
 def _restart_session(user: User) -> None:
     """Keep this browser signed in after ``session_version`` moved on; other cookies die."""
     signed_in_at = session.get(sessions.SIGNED_IN_AT)
+    this_device = devices.current(user.id)
+    device_token = session.get(sessions.DEVICE)
     session.clear()
     login_user(user)
     sessions.start()
+    devices.end_all(user.id, keep=this_device.id if this_device else None)
+    if this_device is not None:
+        session[sessions.DEVICE] = device_token
     # The 12-hour limit still counts from the original sign-in.
     if isinstance(signed_in_at, int):
         session[sessions.SIGNED_IN_AT] = signed_in_at
@@ -302,38 +355,41 @@ def _policy_message(exc: WeakPasswordError) -> str:
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 def two_factor() -> ResponseReturnValue:
-    """Enrol an authenticator app: scan the QR code, then confirm with one code."""
+    """Enrol an authenticator app: scan the QR code, confirm with a code and the password."""
     user: User = me()
     if user.totp_secret:
         flash(gettext("An authenticator app is already set up for your account."), "info")
         return redirect(url_for("auth.account"))
-    form = CodeForm()
+    form = EnrolForm()
     nonce = session.get(sessions.ENROLLING_SECRET)
     if not isinstance(nonce, str) or request.method == "GET":
         nonce = secrets.token_hex(16)
         session[sessions.ENROLLING_SECRET] = nonce
     secret = _enrolment_secret(user, nonce)
     failed = None
-    if request.method == "POST":
-        totp = pyotp.TOTP(secret)
-        code = form.code.data if form.validate() else None
-        if code and code.isdigit() and totp.verify(code, valid_window=TOTP_WINDOW):
-            user.totp_secret = secret
-            user.totp_last_step = totp.timecode(utcnow())
+    if request.method == "POST" and form.validate():
+        step = totp.matching_step(secret, form.code.data)
+        if not verify_password(user.password_hash, form.password.data):
+            form.password.errors.append(gettext("That is not your password."))
+        elif step is None:
+            failed = gettext("That code did not match. Enter the code your app shows now.")
+            form.code.data = ""
+        else:
+            user.totp_secret = totp.encrypt(secret)
+            user.totp_last_step = step
             audit.record(
                 audit.Action.TOTP_ENROLLED,
                 actor_kind=audit.ActorKind.STAFF,
                 actor_id=user.id,
                 target=("user", user.id),
             )
+            codes = _new_recovery_codes(user)
             session.pop(sessions.ENROLLING_SECRET, None)
             flash(
                 gettext("Your authenticator app is set up. Sign-in will ask for its code."),
                 "info",
             )
-            return redirect(url_for("auth.account"))
-        failed = gettext("That code did not match. Enter the code your app shows now.")
-        form.code.data = ""
+            return render_template("auth/recovery_codes.html", codes=codes)
     uri = pyotp.TOTP(secret).provisioning_uri(
         name=user.email, issuer_name=current_app.config["INTAKE_CLINIC_NAME"]
     )
@@ -346,6 +402,31 @@ def two_factor() -> ResponseReturnValue:
         failed=failed,
         compulsory=guard.needs_compulsory_totp(user),
     )
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    codes = totp.new_recovery_codes(user.id)
+    audit.record(
+        audit.Action.RECOVERY_CODES_GENERATED,
+        actor_kind=audit.ActorKind.STAFF,
+        actor_id=user.id,
+        target=("user", user.id),
+        count=len(codes),
+    )
+    return codes
+
+
+@bp.post("/account/recovery-codes")
+def recovery_codes() -> ResponseReturnValue:
+    """Replace the recovery codes with ten new ones (asks for the password)."""
+    user: User = me()
+    form = PasswordConfirmForm()
+    if not user.totp_secret:
+        return redirect(url_for("auth.account"))
+    if not form.validate() or not verify_password(user.password_hash, form.password.data):
+        flash(gettext("That is not your password; your recovery codes are unchanged."), "error")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/recovery_codes.html", codes=_new_recovery_codes(user))
 
 
 def _enrolment_secret(user: User, nonce: str) -> str:
@@ -364,8 +445,8 @@ def two_factor_remove() -> ResponseReturnValue:
     """Remove one's authenticator (not allowed where it is compulsory)."""
     user: User = me()
     form = PasswordConfirmForm()
-    if current_app.config["INTAKE_REQUIRE_ADMIN_TOTP"] and user.role == Role.ADMIN:
-        flash(gettext("Admins must keep an authenticator app at this clinic."), "error")
+    if guard.totp_compulsory(user):
+        flash(gettext("Your role must keep an authenticator app at this clinic."), "error")
     elif not user.totp_secret:
         pass
     elif not form.validate() or not verify_password(user.password_hash, form.password.data):
@@ -373,6 +454,7 @@ def two_factor_remove() -> ResponseReturnValue:
     else:
         user.totp_secret = None
         user.totp_last_step = None
+        totp.remove_recovery_codes(user.id)
         audit.record(
             audit.Action.TOTP_REMOVED,
             actor_kind=audit.ActorKind.STAFF,

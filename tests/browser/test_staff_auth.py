@@ -88,8 +88,13 @@ def test_authenticator_enrolment_and_code_step(
     shoot(page, "staff-signin-authenticator.png")
     secret = page.locator("code.secret").inner_text().replace(" ", "")
     page.get_by_label("6-digit code").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Your password").fill(STAFF_PASSWORD)
     page.get_by_role("button", name="Turn on").click()
     expect(page.get_by_text("Your authenticator app is set up")).to_be_visible()
+    # The ten recovery codes, shown this once.
+    expect(page.locator("code.recovery-code")).to_have_count(10)
+    assert_accessible(page)
+    page.get_by_role("link", name="I have saved them").click()
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server_url, email, STAFF_PASSWORD)

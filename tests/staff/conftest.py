@@ -5,6 +5,8 @@ PART A (sign-in, admin) wrote this file; other staff tests append below.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
 from collections.abc import Iterator
 
@@ -13,8 +15,9 @@ from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from intake.auth.sessions import LAST_SEEN, SIGNED_IN_AT
-from intake.models import User
+from intake.auth.sessions import DEVICE, LAST_SEEN, SIGNED_IN_AT
+from intake.extensions import db
+from intake.models import StaffSession, User
 from tests.conftest import STAFF_PASSWORD, csrf_token_from
 
 
@@ -24,12 +27,21 @@ def login_as(client: FlaskClient, user: User, *, seconds_ago: int = 0) -> None:
     ``seconds_ago`` backdates the sign-in and the last request, to test expiry.
     """
     stamp = int(time.time()) - seconds_ago
+    # The server-side row the cookie's device token names (intake.auth.devices).
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        StaffSession(
+            user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(), device="Test"
+        )
+    )
+    db.session.commit()
     with client.session_transaction() as session:
         session.clear()
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session[SIGNED_IN_AT] = stamp
         session[LAST_SEEN] = stamp
+        session[DEVICE] = token
 
 
 def sign_in(

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from intake import audit
+from intake.auth import totp
 from intake.extensions import db
 from intake.models import AuditEvent, Role, User
 from tests.conftest import STAFF_PASSWORD, make_user
@@ -31,9 +32,15 @@ def enrol(client, user) -> str:
     html = client.get("/account/two-factor").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in html
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
-    response = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == HTTPStatus.FOUND
-    assert reload(user.id).totp_secret == secret
+    response = client.post(
+        "/account/two-factor", data={"code": pyotp.TOTP(secret).now(), "password": STAFF_PASSWORD}
+    )
+    # The answer is the page with the recovery codes, shown this once.
+    assert response.status_code == HTTPStatus.OK
+    assert "Your recovery codes" in response.get_data(as_text=True)
+    stored = reload(user.id).totp_secret
+    assert stored != secret  # encrypted at rest
+    assert totp.decrypt(stored) == secret
     return secret
 
 
@@ -103,7 +110,9 @@ def test_enrolment_needs_a_correct_code(client):
     user = make_user(Role.FRONT_DESK)
     login_as(client, user)
     client.get("/account/two-factor")
-    response = client.post("/account/two-factor", data={"code": "000000"})
+    response = client.post(
+        "/account/two-factor", data={"code": "000000", "password": STAFF_PASSWORD}
+    )
     assert response.status_code == HTTPStatus.OK
     assert "That code did not match" in response.get_data(as_text=True)
     assert reload(user.id).totp_secret is None
@@ -198,9 +207,9 @@ def test_the_setting_makes_the_authenticator_compulsory_for_admins(client, clien
     response = client.get("/admin/users")
     assert response.status_code == HTTPStatus.FOUND
     assert response.headers["Location"] == "/account/two-factor"
-    assert "requires admins to use an authenticator" in client.get("/account/two-factor").get_data(
-        as_text=True
-    )
+    assert "requires your role to use an authenticator" in client.get(
+        "/account/two-factor"
+    ).get_data(as_text=True)
     # Other roles are not forced.
     other = client_for()
     login_as(other, clinician)

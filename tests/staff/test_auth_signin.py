@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
+from cryptography.fernet import Fernet
 
 from intake import audit, create_app
 from intake.extensions import db
@@ -183,6 +184,7 @@ def test_cookie_is_secure_outside_development(app, env, secure):
         "INTAKE_ENV": env,
         "SECRET_KEY": "x" * 32,
         "INTAKE_AUDIT_KEY": "y" * 32,
+        "INTAKE_TOTP_KEYS": Fernet.generate_key().decode(),
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
     }
     assert create_app(config).config["SESSION_COOKIE_SECURE"] is secure
