@@ -13,7 +13,7 @@ from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from intake import clock, unit_of_work
+from intake import clock, log_redaction, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
 from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -45,16 +45,20 @@ def configure_logging() -> None:
             "version": 1,
             "disable_existing_loggers": False,
             "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            # Link tokens, query strings and rows cut out of whatever reaches
+            # the handler (intake.log_redaction; also on the loggers, below).
+            "filters": {"redact": {"()": log_redaction.RedactFilter}},
             "handlers": {
                 "stderr": {
                     "class": "logging.StreamHandler",
                     "stream": "ext://sys.stderr",
                     "formatter": "plain",
+                    "filters": ["redact"],
                 }
             },
             "root": {"level": "INFO", "handlers": ["stderr"]},
-            # Werkzeug's access log prints request paths, which for /i/<token>
-            # would write the patient's token to the log.
+            # Werkzeug's access log is the development server's; quiet by
+            # default, and redacted when someone turns it up.
             "loggers": {"werkzeug": {"level": "WARNING"}},
         }
     )
@@ -64,6 +68,10 @@ def configure_logging() -> None:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, handlers and commands."""
     configure_logging()
+    # On the loggers themselves, every time: a logger's filter sees each record
+    # it makes before any handler does, including handlers added after
+    # configure_logging (a test's, an operator's own dictConfig).
+    log_redaction.install()
     app = Flask(
         # The package, not this module: keeps the app's name (its logger is
         # "intake"), root path and instance folder what they were.

@@ -31,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_SIGN_IN_WINDOW_SECONDS": 15 * 60,
     # "10 within 15 minutes" means any 15 minutes, not clock-aligned blocks.
     "RATELIMIT_STRATEGY": "moving-window",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: statement parameters (answers, names, dates of birth)
+    # never reach the engine's log or the text of a database error.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_HEADERS_ENABLED": True,
@@ -100,6 +102,11 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         raise ConfigError("INTAKE_AUDIT_KEY must differ from SECRET_KEY")
     config.setdefault("INTAKE_AUDIT_CHECKPOINTS", str(instance_path / "audit-checkpoints.jsonl"))
     config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}")
+    # Kept whatever engine options an override brings (a copy: DEFAULTS is shared).
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     config["INTAKE_BASE_URL"] = config["INTAKE_BASE_URL"].rstrip("/")
     # Flask's own defaults already hold SESSION_COOKIE_SECURE=False, so
     # setdefault would never apply: only an explicit override keeps it.
