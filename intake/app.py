@@ -7,13 +7,20 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, has_request_context, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestURITooLarge
 
-from intake import clock, log_redaction, unit_of_work
+from intake import bad_input, clock, log_redaction, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
 from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -103,6 +110,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
+    bad_input.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -133,7 +141,28 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(import_module("intake.api.views").bp)
 
 
-ERROR_CODES = (400, 401, 403, 404, 405, 410, 413, 423, 429, 500, 503)
+ERROR_CODES = (400, 401, 403, 404, 405, 410, 413, 414, 423, 429, 500, 503)
+
+
+def error_message(error: HTTPException) -> str | None:
+    """The sentence an error page shows under its title, where the title is not enough."""
+    if isinstance(error, bad_input.BadInput | RequestURITooLarge):
+        return error.description
+    if error.code == 413:
+        return str(
+            gettext(
+                "What was sent is larger than this page accepts (at most %(size)s KB). "
+                "Nothing was saved. Please go back, shorten the text and try again.",
+                size=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024,
+            )
+        )
+    if error.code == 400:
+        return str(gettext("Nothing was saved. Please go back and try again."))
+    if error.code == 405:
+        return str(
+            gettext("This page cannot do that. Please use the page's own links and buttons.")
+        )
+    return None
 
 
 def register_handlers(app: Flask) -> None:
@@ -153,7 +182,8 @@ def register_handlers(app: Flask) -> None:
 
             return json_error(error)
         code = error.code or 500
-        return render_template("errors/error.html", code=code, message=None), code
+        message = error_message(error)
+        return render_template("errors/error.html", code=code, message=message), code
 
     for code in ERROR_CODES:
         app.register_error_handler(code, http_error)

@@ -38,7 +38,10 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_HEADERS_ENABLED": True,
     "BABEL_DEFAULT_LOCALE": "en",
+    # Request bodies above this get a 413 page (a whole step's details fit many times).
     "MAX_CONTENT_LENGTH": 256 * 1024,
+    # Any one text field of a multipart body (werkzeug's default is 500 kB).
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
     # A form's CSRF token lasts as long as the longest staff session (Flask-WTF's
     # default of one hour made a slow patient or clinician lose a page of input).
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
