@@ -59,7 +59,7 @@ def day() -> ResponseReturnValue:
     chosen = services.parse_query_date(raw) if raw else today
     problem = None
     if chosen is None:
-        problem = gettext("Enter a date from 1900 to 2199, like 2026-12-01. Showing today instead.")
+        problem = gettext("Enter the date like 2026-12-01. Showing today instead.")
         chosen = today
     return render_template(
         "frontdesk/day.html",
