@@ -7,14 +7,21 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, has_request_context, render_template, request
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intake import clock, unit_of_work
+from intake import bad_input, clock, log_redaction, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
 from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -46,16 +53,20 @@ def configure_logging() -> None:
             "version": 1,
             "disable_existing_loggers": False,
             "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            # Link tokens, query strings and rows cut out of whatever reaches
+            # the handler (intake.log_redaction; also on the loggers, below).
+            "filters": {"redact": {"()": log_redaction.RedactFilter}},
             "handlers": {
                 "stderr": {
                     "class": "logging.StreamHandler",
                     "stream": "ext://sys.stderr",
                     "formatter": "plain",
+                    "filters": ["redact"],
                 }
             },
             "root": {"level": "INFO", "handlers": ["stderr"]},
-            # Werkzeug's access log prints request paths, which for /i/<token>
-            # would write the patient's token to the log.
+            # Werkzeug's access log is the development server's; quiet by
+            # default, and redacted when someone turns it up.
             "loggers": {"werkzeug": {"level": "WARNING"}},
         }
     )
@@ -65,6 +76,10 @@ def configure_logging() -> None:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, extensions, blueprints, handlers and commands."""
     configure_logging()
+    # On the loggers themselves, every time: a logger's filter sees each record
+    # it makes before any handler does, including handlers added after
+    # configure_logging (a test's, an operator's own dictConfig).
+    log_redaction.install()
     app = Flask(
         # The package, not this module: keeps the app's name (its logger is
         # "intake"), root path and instance folder what they were.
@@ -103,6 +118,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(
         app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
+    bad_input.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -133,7 +149,28 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(import_module("intake.api.views").bp)
 
 
-ERROR_CODES = (400, 401, 403, 404, 405, 410, 413, 423, 429, 500, 503)
+ERROR_CODES = (400, 401, 403, 404, 405, 410, 413, 414, 423, 429, 500, 503)
+
+
+def error_message(error: HTTPException) -> str | None:
+    """The sentence an error page shows under its title, where the title is not enough."""
+    if isinstance(error, bad_input.BadInput | RequestURITooLarge):
+        return error.description
+    if error.code == 413:
+        return str(
+            gettext(
+                "What was sent is larger than this page accepts (at most %(size)s KB). "
+                "Nothing was saved. Please go back, shorten the text and try again.",
+                size=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024,
+            )
+        )
+    if error.code == 400:
+        return str(gettext("Nothing was saved. Please go back and try again."))
+    if error.code == 405:
+        return str(
+            gettext("This page cannot do that. Please use the page's own links and buttons.")
+        )
+    return None
 
 
 def register_handlers(app: Flask) -> None:
@@ -153,7 +190,8 @@ def register_handlers(app: Flask) -> None:
 
             return json_error(error)
         code = error.code or 500
-        return render_template("errors/error.html", code=code, message=None), code
+        message = error_message(error)
+        return render_template("errors/error.html", code=code, message=message), code
 
     for code in ERROR_CODES:
         app.register_error_handler(code, http_error)

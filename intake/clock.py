@@ -17,6 +17,13 @@ from intake.models import utcnow
 
 Style = Literal["staff", "patient", "stamp", "time"]
 
+# The days anyone may type into a date field (a day to show, an audit filter).
+# Far inside Python's years 1-9999, so the day before or after one, and its
+# midnight in any time zone as UTC, always exist: 0001-01-01 and 9999-12-31
+# used to overflow into a 500.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2199, 12, 31)
+
 
 def clinic_tz() -> ZoneInfo:
     tz: ZoneInfo = current_app.config["INTAKE_TZ"]
@@ -29,6 +36,15 @@ def local(moment: dt.datetime) -> dt.datetime:
 
 def clinic_today(now: dt.datetime | None = None) -> dt.date:
     return local(now or utcnow()).date()
+
+
+def parse_day(text: str) -> dt.date | None:
+    """Return the ISO date ``text`` names, or None if it is not one or lies outside the bounds."""
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -38,12 +38,17 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": 50,
     # "10 within 15 minutes" means any 15 minutes, not clock-aligned blocks.
     "RATELIMIT_STRATEGY": "moving-window",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: statement parameters (answers, names, dates of birth)
+    # never reach the engine's log or the text of a database error.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_HEADERS_ENABLED": True,
     "BABEL_DEFAULT_LOCALE": "en",
+    # Request bodies above this get a 413 page (a whole step's details fit many times).
     "MAX_CONTENT_LENGTH": 256 * 1024,
+    # Any one text field of a multipart body (werkzeug's default is 500 kB).
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
     # A form's CSRF token lasts as long as the longest staff session (Flask-WTF's
     # default of one hour made a slow patient or clinician lose a page of input).
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
@@ -117,6 +122,11 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         raise ConfigError("INTAKE_TRUSTED_PROXIES must be 0 or more")
     config.setdefault("INTAKE_AUDIT_CHECKPOINTS", str(instance_path / "audit-checkpoints.jsonl"))
     config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}")
+    # Kept whatever engine options an override brings (a copy: DEFAULTS is shared).
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        "hide_parameters": True,
+    }
     config["INTAKE_BASE_URL"] = config["INTAKE_BASE_URL"].rstrip("/")
     # Flask's own defaults already hold SESSION_COOKIE_SECURE=False, so
     # setdefault would never apply: only an explicit override keeps it.

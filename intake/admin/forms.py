@@ -8,7 +8,7 @@ from wtforms import DateField, EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from intake.forms import strip
+from intake.forms import plausible_day, strip
 from intake.models import Role
 
 ROLE_CHOICES = [
@@ -48,7 +48,9 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[], validators=[Optional()], validate_choice=True)
     date_from = DateField(
         _l("From (date)"),
-        validators=[Optional()],
+        validators=[Optional(), plausible_day],
         render_kw={"autocomplete": "off"},
     )
-    date_to = DateField(_l("To (date)"), validators=[Optional()], render_kw={"autocomplete": "off"})
+    date_to = DateField(
+        _l("To (date)"), validators=[Optional(), plausible_day], render_kw={"autocomplete": "off"}
+    )

@@ -11,10 +11,16 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    RequestURITooLarge,
+)
 
 from intake import audit
 from intake.api.openapi import document
+from intake.bad_input import BadInput
 from intake.extensions import db
 from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus
 from intake.screening import CURRENT, Severity
@@ -44,7 +50,9 @@ def _error(status: HTTPStatus, message: str | None = None) -> Response:
 
 def json_error(error: HTTPException) -> Response:
     status = HTTPStatus(error.code or 500)
-    response = _error(status)
+    # intake.bad_input's refusals say what was wrong; keep their sentence.
+    described = isinstance(error, BadInput | RequestURITooLarge)
+    response = _error(status, error.description if described else None)
     if isinstance(error, MethodNotAllowed):
         response.headers["Allow"] = ", ".join(error.valid_methods or ())
     return response
@@ -53,7 +61,7 @@ def json_error(error: HTTPException) -> Response:
 # Code by code: the app's HTML handlers are registered per code, and Flask
 # prefers a code's handler over a class handler, so a class handler here
 # would lose to them.
-for _code in (400, 401, 403, 404, 405, 429, 500, 503):
+for _code in (400, 401, 403, 404, 405, 413, 414, 429, 500, 503):
     bp.register_error_handler(_code, json_error)
 
 

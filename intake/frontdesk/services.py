@@ -13,7 +13,7 @@ import segno
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from intake import audit
+from intake import audit, clock
 from intake.clock import day_bounds
 from intake.extensions import db
 from intake.links import LinkState, link_state
@@ -45,10 +45,7 @@ def day(day: dt.date) -> list[Row]:
 
 
 def parse_query_date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    return clock.parse_day(text)
 
 
 def search(query: str) -> list[Row]:
