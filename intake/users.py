@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from intake import audit
 from intake.errors import InputError
 from intake.extensions import db
-from intake.models import Role, User
+from intake.models import Role, StaffSession, User, utcnow
 from intake.passwords import check_policy, hash_password
 
 
@@ -80,6 +80,20 @@ def create_user(
         role=role.value,
     )
     return user
+
+
+def end_staff_sessions(user_id: int) -> None:
+    """End every open sign-in of the account on the server (its device list empties).
+
+    Callers also bump ``session_version``, which refuses the cookies at once;
+    this closes the rows, so no device is listed as signed in afterwards.
+    """
+    db.session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def current_staff() -> User:

@@ -14,7 +14,7 @@ from intake import audit
 from intake.extensions import db
 from intake.models import Role, User
 from intake.passwords import WeakPasswordError, hash_password
-from intake.users import create_user
+from intake.users import create_user, end_staff_sessions
 
 # No 0/O, 1/l/I: the temporary password is read off a screen and typed once.
 _TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -76,6 +76,7 @@ def change_role(user: User, role: Role, *, by: User) -> bool:
     previous = user.role
     user.role = role
     user.session_version += 1
+    end_staff_sessions(user.id)
     audit.record(
         audit.Action.USER_ROLE_CHANGED,
         actor_kind=audit.ActorKind.STAFF,
@@ -98,6 +99,7 @@ def deactivate(user: User, *, by: User) -> None:
     _guard_last_admin(user)
     user.active = False
     user.session_version += 1
+    end_staff_sessions(user.id)
     audit.record(
         audit.Action.USER_DEACTIVATED,
         actor_kind=audit.ActorKind.STAFF,
@@ -132,6 +134,7 @@ def reset_password(user: User, *, by: User) -> str:
     user.totp_secret = None
     user.totp_last_step = None
     user.session_version += 1
+    end_staff_sessions(user.id)
     audit.record(
         audit.Action.USER_PASSWORD_RESET,
         actor_kind=audit.ActorKind.STAFF,

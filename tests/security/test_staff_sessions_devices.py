@@ -71,3 +71,27 @@ def test_signing_out_ends_the_session_row_too(client_for):
         ).scalar_one()
         == 0
     )
+
+
+@pytest.mark.parametrize("change", ["deactivate", "role", "reset"])
+def test_an_admins_change_to_an_account_ends_its_devices_on_the_server(client_for, change):
+    from intake.admin import services as admin
+
+    user = make_user(Role.CLINICIAN)
+    admin_user = make_user(Role.ADMIN)
+    phone = browser(client_for, CHROME_ANDROID)
+    assert sign_in(phone, user.email).status_code == HTTPStatus.FOUND
+    if change == "deactivate":
+        admin.deactivate(user, by=admin_user)
+    elif change == "role":
+        admin.change_role(user, Role.FRONT_DESK, by=admin_user)
+    else:
+        admin.reset_password(user, by=admin_user)
+    db.session.commit()
+    assert phone.get("/account").status_code == HTTPStatus.FOUND
+    still_open = db.session.execute(
+        sa.select(sa.func.count()).where(
+            StaffSession.user_id == user.id, StaffSession.ended_at.is_(None)
+        )
+    ).scalar_one()
+    assert still_open == 0
