@@ -73,12 +73,6 @@ def _check_json() -> None:
 
 def check_request() -> None:
     """Answer 400/414 for input no page of this app can have sent (runs before everything)."""
-    if request.method == "HEAD":
-        # HEAD is GET without the body (RFC 9110, 9.3.2). Views branch on
-        # ``request.method == "GET"``, so a HEAD fell through to their POST
-        # branch (HEAD /login was a 500). Werkzeug still drops the body,
-        # because the WSGI environ keeps saying HEAD.
-        request.method = "GET"
     # PATH_INFO holds the path's bytes, already percent-decoded, as latin-1.
     path = request.environ.get("PATH_INFO", "")
     try:

@@ -90,7 +90,7 @@ def login() -> ResponseReturnValue:
     """Check email and password; the same answer, in about the same time, for any failure."""
     next_url = safe_next(request.args.get("next"))
     form = LoginForm()
-    if request.method == "GET":
+    if request.method != "POST":
         if current_user.is_authenticated:
             return redirect(next_url or home_url(current_user))
         return render_template("auth/login.html", form=form, next_url=next_url)
@@ -176,7 +176,7 @@ def login_code() -> ResponseReturnValue:
         return redirect(url_for("auth.login"))
     user, next_url = pending
     form = SignInCodeForm()
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("auth/code.html", form=form)
     # Keyed on the pending sign-in's account, whatever the form says.
     refusal = throttle.refused(user.email, by_address=False)
@@ -362,7 +362,7 @@ def two_factor() -> ResponseReturnValue:
         return redirect(url_for("auth.account"))
     form = EnrolForm()
     nonce = session.get(sessions.ENROLLING_SECRET)
-    if not isinstance(nonce, str) or request.method == "GET":
+    if not isinstance(nonce, str) or request.method != "POST":
         nonce = secrets.token_hex(16)
         session[sessions.ENROLLING_SECRET] = nonce
     secret = _enrolment_secret(user, nonce)

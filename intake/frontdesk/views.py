@@ -116,7 +116,7 @@ def booking_messages() -> dict[str, str]:
 def new_appointment() -> ResponseReturnValue:
     """Book an appointment and show its intake link once, with a QR code."""
     form = BookingForm()
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("frontdesk/book.html", form=form)
     if not form.validate():  # only the CSRF token can fail here
         return render_template("frontdesk/book.html", form=form), HTTPStatus.BAD_REQUEST
