@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
 
     access.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(import_module("intake.site").bp)
     # Feature blueprints, one line each:
     app.register_blueprint(import_module("intake.patients.views").bp)
     app.register_blueprint(import_module("intake.auth.views").bp)
@@ -203,6 +204,8 @@ def register_handlers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
+        # Nothing here is for search engines (see intake.site.ROBOTS_TXT).
+        headers.setdefault("X-Robots-Tag", "noindex, nofollow")
         if not request.path.startswith("/static/"):
             # Pages hold health data: no browser or proxy may keep a copy.
             headers["Cache-Control"] = "no-store"

@@ -93,6 +93,18 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the app; the message says what to set."""
 
 
+def _session_cookie(config: dict[str, Any], overrides: dict[str, Any]) -> None:
+    # Flask's own defaults already hold SESSION_COOKIE_SECURE=False, so
+    # setdefault would never apply: only an explicit override keeps it.
+    if "SESSION_COOKIE_SECURE" not in overrides:
+        config["SESSION_COOKIE_SECURE"] = config["INTAKE_ENV"] != "development"
+    # A Secure cookie gets the __Host- prefix: browsers then accept it only
+    # over HTTPS, for this exact host and path /, so no sibling subdomain can
+    # set or overwrite it (ASVS 5.0 3.3.1). Plain HTTP in development cannot.
+    if config["SESSION_COOKIE_SECURE"] and "SESSION_COOKIE_NAME" not in overrides:
+        config["SESSION_COOKIE_NAME"] = "__Host-session"
+
+
 def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] | None) -> None:
     """Fill ``config`` from defaults, the environment and ``overrides``, then check it."""
     config.update(DEFAULTS)
@@ -128,10 +140,7 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         "hide_parameters": True,
     }
     config["INTAKE_BASE_URL"] = config["INTAKE_BASE_URL"].rstrip("/")
-    # Flask's own defaults already hold SESSION_COOKIE_SECURE=False, so
-    # setdefault would never apply: only an explicit override keeps it.
-    if not (overrides and "SESSION_COOKIE_SECURE" in overrides):
-        config["SESSION_COOKIE_SECURE"] = config["INTAKE_ENV"] != "development"
+    _session_cookie(config, overrides or {})
     config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "intake-memory://")
     # limits' own memory:// storage is not thread-safe (intake.ratelimit_storage).
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):

@@ -34,6 +34,7 @@ ACCESS: dict[str, Access] = {
     # -- open ------------------------------------------------------------------
     "static": Open.PUBLIC,
     "health.healthz": Open.PUBLIC,
+    "site.*": Open.PUBLIC,  # the front door, robots.txt, favicon
     "patients.*": Open.PATIENT,
     # -- sign-in and account (auth) ------------------------------------------------
     "auth.login": Open.PUBLIC,

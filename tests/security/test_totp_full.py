@@ -146,3 +146,17 @@ def test_the_staff_setting_makes_a_second_factor_compulsory_for_every_role(clien
     assert client.get("/account").status_code == HTTPStatus.OK
     client.post("/account/two-factor/remove", data={"password": STAFF_PASSWORD})
     assert reload(user.id).totp_secret is not None
+
+
+def test_recovery_codes_carry_at_least_128_random_bits(app_ctx):
+    from intake.auth import totp
+
+    user = make_user(Role.CLINICIAN)
+    codes = totp.new_recovery_codes(user.id)
+    assert len(set(codes)) == totp.RECOVERY_CODE_COUNT
+    for code in codes:
+        letters = code.replace("-", "")
+        # base32: 5 bits a character, drawn with secrets.choice
+        assert set(letters) <= set("abcdefghijklmnopqrstuvwxyz234567")
+        assert len(letters) * 5 >= 128
+        assert totp.looks_like_recovery_code(code)

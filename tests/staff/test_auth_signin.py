@@ -187,7 +187,10 @@ def test_cookie_is_secure_outside_development(app, env, secure):
         "INTAKE_TOTP_KEYS": Fernet.generate_key().decode(),
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
     }
-    assert create_app(config).config["SESSION_COOKIE_SECURE"] is secure
+    made = create_app(config)
+    assert made.config["SESSION_COOKIE_SECURE"] is secure
+    # Secure cookies carry the __Host- prefix (bound to this host, path /).
+    assert made.config["SESSION_COOKIE_NAME"] == ("__Host-session" if secure else "session")
 
 
 def test_sign_out_ends_the_session_and_a_replayed_cookie_does_not_work(client):
