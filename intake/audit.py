@@ -57,6 +57,7 @@ class Action(StrEnum):
     SIGN_IN_FAILED = "auth.sign_in_failed"
     SIGN_OUT = "auth.sign_out"
     SIGN_IN_THROTTLED = "auth.sign_in_throttled"
+    SIGN_IN_UNLOCKED = "auth.sign_in_unlocked"
     TOTP_ENROLLED = "auth.totp_enrolled"
     TOTP_REMOVED = "auth.totp_removed"
     TOTP_KEYS_ROTATED = "auth.totp_keys_rotated"

@@ -13,12 +13,16 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from intake import appointments, audit_cli, intakes
+from intake import appointments, audit, audit_cli, intakes
+from intake.admin import services as admin_services
+from intake.auth import throttle
+from intake.extensions import db
 from intake.links import intake_url
-from intake.models import Intake, Role, utcnow
+from intake.models import Appointment, Intake, Role, User, utcnow
 from intake.passwords import WeakPasswordError
 from intake.screening import (
     AFTERCARE_CODES,
@@ -31,7 +35,7 @@ from intake.screening import (
     ruleset,
 )
 from intake.unit_of_work import transactional
-from intake.users import UserInputError, create_user
+from intake.users import UserInputError, create_user, find_by_email
 from intake.wording import aftercare_shown, hash_of
 
 
@@ -110,6 +114,81 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
     except (UserInputError, WeakPasswordError) as exc:
         raise InputError(str(exc)) from None
     click.echo(f"created {role_value.value} account {user.email} (id {user.id})")
+
+
+def _account(email: str) -> User:
+    user = find_by_email(email)
+    if user is None:
+        raise InputError(f"no staff account with email {email.strip()}")
+    return user
+
+
+@users_cli.command("list")
+def list_users_command() -> None:
+    """List staff accounts: email, role, state, second factor, last sign-in."""
+    tz = current_app.config["INTAKE_TZ"]
+    for user in admin_services.accounts():
+        last = (
+            f"{user.last_sign_in_at.astimezone(tz):%Y-%m-%d %H:%M}"
+            if user.last_sign_in_at
+            else "never signed in"
+        )
+        click.echo(
+            f"{user.email:<32} {user.role.value:<11} "
+            f"{'active' if user.active else 'deactivated':<11} "
+            f"{'authenticator' if user.totp_secret else 'password only':<13} {last}"
+        )
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+@transactional
+def reset_password_command(email: str) -> None:
+    """Give the account a temporary password (shown once), to change at next sign-in.
+
+    For an admin locked out of every admin account. It also removes the
+    account's authenticator and ends its sessions, as the admin page does.
+    """
+    user = _account(email)
+    password = admin_services.reset_password(user, by=None)
+    throttle.clear_account(user.email)
+    click.echo(f"temporary password for {user.email} (shown once): {password}")
+    click.echo("it must be changed at the next sign-in; the authenticator was removed")
+
+
+@users_cli.command("unlock")
+@click.argument("email")
+@transactional
+def unlock_command(email: str) -> None:
+    """Clear the account's failed sign-ins, so it may try again at once."""
+    user = _account(email)
+    throttle.clear_account(user.email)
+    audit.record(
+        audit.Action.SIGN_IN_UNLOCKED, actor_kind=audit.ActorKind.SYSTEM, target=("user", user.id)
+    )
+    click.echo(f"failed sign-ins cleared for {user.email}")
+    if not current_app.config.get("REDIS_URL"):
+        click.echo(
+            "note: without REDIS_URL each server process keeps its own counts; "
+            "restart the server to clear them there"
+        )
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+@transactional
+def deactivate_command(email: str) -> None:
+    """Stop the account signing in and end its sessions (kept, for the audit log)."""
+    user = _account(email)
+    if not user.active:
+        click.echo(f"{user.email} is already deactivated")
+        return
+    try:
+        admin_services.deactivate(user, by=None)
+    except admin_services.LastAdminError:
+        message = f"{user.email} is the last active admin; make another admin first"
+        raise InputError(message) from None
+    click.echo(f"deactivated {user.email}")
 
 
 appointments_cli = AppGroup("appointments", help="Book appointments.")
@@ -203,6 +282,16 @@ def demo_command() -> None:
     click.echo("Demo appointments and their intake links:")
     for index, (first, last, dob) in enumerate(DEMO_PEOPLE):
         start = _demo_start(index, tz)
+        upcoming = _upcoming_demo_appointment(first, last, dob)
+        if upcoming is not None:
+            # Run again, the demo adds nothing: the links were shown the first
+            # time (only their hashes are kept); the front desk makes new ones.
+            click.echo(
+                f"  {first} {last}: already booked at "
+                f"{upcoming.starts_at.astimezone(tz):%Y-%m-%d %H:%M} (appointment "
+                f"{upcoming.id}); make a new link from its front desk page"
+            )
+            continue
         booking = appointments.parse_booking(
             {
                 "first_name": first,
@@ -225,6 +314,21 @@ def demo_command() -> None:
             f"  {first} {last} (date of birth {dob}) at {start:%Y-%m-%d %H:%M}: "
             f"{intake_url(token)}{note}"
         )
+
+
+def _upcoming_demo_appointment(first: str, last: str, dob: str) -> Appointment | None:
+    """Return this demo person's appointment that has not passed yet, if any."""
+    return db.session.scalars(
+        sa.select(Appointment)
+        .where(
+            Appointment.first_name_key == first.casefold(),
+            Appointment.last_name_key == last.casefold(),
+            Appointment.date_of_birth == dt.date.fromisoformat(dob),
+            Appointment.starts_at >= utcnow(),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    ).first()
 
 
 def _submit_demo_intake(intake: Intake, name: str) -> None:

@@ -10,7 +10,16 @@ import sqlalchemy as sa
 
 from intake.extensions import db
 from intake.links import hash_token
-from intake.models import Appointment, Intake, IntakeLink, IntakeStatus, Role, User, utcnow
+from intake.models import (
+    Appointment,
+    Intake,
+    IntakeLink,
+    IntakeStatus,
+    Role,
+    User,
+    booking_key,
+    utcnow,
+)
 from intake.passwords import verify_password
 from intake.screening import QUESTIONS, RULESET_VERSION
 from tests.conftest import STAFF_PASSWORD, all_no, count
@@ -285,3 +294,27 @@ def test_demo_creates_one_account_per_role_and_links(app, runner):
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0
     assert "already exists" in again.output
+
+
+def test_demo_run_twice_adds_nothing_and_says_so(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        before = count(Appointment), count(User), count(Intake)
+    # Later the same day the demo's slots are other times: move the booked
+    # ones half an hour on, as if the first run had been earlier.
+    with app.app_context():
+        for appointment in db.session.scalars(sa.select(Appointment)):
+            appointment.starts_at += dt.timedelta(minutes=30)
+            appointment.booking_key = booking_key(
+                appointment.first_name,
+                appointment.last_name,
+                appointment.date_of_birth,
+                appointment.starts_at,
+            )
+        db.session.commit()
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert "/i/" not in again.output
+    assert again.output.count("already booked at") == 4
+    with app.app_context():
+        assert (count(Appointment), count(User), count(Intake)) == before

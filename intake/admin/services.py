@@ -7,6 +7,7 @@ role change, deactivation, password reset.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -42,6 +43,17 @@ def _other_active_admins(user: User) -> int:
         .with_for_update()
     ).scalars()
     return sum(1 for i in ids if i != user.id)
+
+
+def _actor(by: User | None) -> dict[str, Any]:
+    """Who made the change: an admin, or (None) the command line on the server."""
+    if by is None:
+        return {"actor_kind": audit.ActorKind.SYSTEM, "actor_id": None}
+    return {"actor_kind": audit.ActorKind.STAFF, "actor_id": by.id}
+
+
+def accounts() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.email)))
 
 
 def _guard_last_admin(user: User) -> None:
@@ -89,7 +101,7 @@ def change_role(user: User, role: Role, *, by: User) -> bool:
     return True
 
 
-def deactivate(user: User, *, by: User) -> None:
+def deactivate(user: User, *, by: User | None) -> None:
     """Stop ``user`` signing in and end every session it has.
 
     :raise LastAdminError: ``user`` is the last active admin.
@@ -100,12 +112,7 @@ def deactivate(user: User, *, by: User) -> None:
     user.active = False
     user.session_version += 1
     end_staff_sessions(user.id)
-    audit.record(
-        audit.Action.USER_DEACTIVATED,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=by.id,
-        target=("user", user.id),
-    )
+    audit.record(audit.Action.USER_DEACTIVATED, **_actor(by), target=("user", user.id))
     db.session.flush()
 
 
@@ -122,7 +129,7 @@ def reactivate(user: User, *, by: User) -> None:
     db.session.flush()
 
 
-def reset_password(user: User, *, by: User) -> str:
+def reset_password(user: User, *, by: User | None) -> str:
     """Replace the password with a temporary one to be changed at next sign-in.
 
     The authenticator is removed too: a reset is what a person who lost both
@@ -135,11 +142,6 @@ def reset_password(user: User, *, by: User) -> str:
     user.totp_last_step = None
     user.session_version += 1
     end_staff_sessions(user.id)
-    audit.record(
-        audit.Action.USER_PASSWORD_RESET,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=by.id,
-        target=("user", user.id),
-    )
+    audit.record(audit.Action.USER_PASSWORD_RESET, **_actor(by), target=("user", user.id))
     db.session.flush()
     return password

@@ -258,8 +258,10 @@ def audit_log() -> ResponseReturnValue:
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
     valid = form.validate()
     if valid:
-        if form.actor.data:
-            query = query.where(AuditEvent.actor_id == int(form.actor.data))
+        # Optional() lets a blank-looking value ("\r") through unchecked.
+        actor = (form.actor.data or "").strip()
+        if actor:
+            query = query.where(AuditEvent.actor_id == int(actor))
         if form.action.data:
             query = query.where(AuditEvent.action == form.action.data)
         if form.date_from.data:

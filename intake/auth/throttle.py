@@ -94,3 +94,15 @@ def failed(email: str | None, *, by_address: bool) -> None:
         return
     for limit, kind, key in _checks(email, by_address=by_address):
         limiter.limiter.hit(limit, *_identifiers(kind, key))
+
+
+def clear_account(email: str) -> None:
+    """Forget the account's failed sign-ins (``users unlock``); the address counts stay.
+
+    The count lives in the limiter's storage: with Redis (``REDIS_URL``) every
+    process sees it cleared; with the in-process storage only this process's
+    count is, so a running server keeps its own until its window passes or it
+    restarts.
+    """
+    limit = _limit(current_app.config["INTAKE_SIGN_IN_MAX_FAILURES"])
+    limiter.limiter.clear(limit, *_identifiers("account", _digest(normalised(email))))

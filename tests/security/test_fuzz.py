@@ -11,6 +11,7 @@ About 30 s per database.
 
 from __future__ import annotations
 
+import os
 from http import HTTPStatus
 from typing import Any
 
@@ -30,12 +31,17 @@ SETTINGS = settings(
     max_examples=80,
     deadline=None,
     database=None,
+    # The same examples on every run, so CI passes or fails on the code alone;
+    # INTAKE_FUZZ_RANDOM=1 explores new ones (a run found "\r" as a person id).
+    derandomize=not os.environ.get("INTAKE_FUZZ_RANDOM"),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 # The values that found 500s before are drawn often (two branches of five),
 # so a bounded run meets them every time; the rest is any text or date.
-SPECIAL = st.sampled_from(["0001-01-01", "9999-12-31", "9999-12-31T23:59", "a\x00b", "yes", ""])
+SPECIAL = st.sampled_from(
+    ["0001-01-01", "9999-12-31", "9999-12-31T23:59", "a\x00b", "yes", "", "\r", " \t"]
+)
 text = st.one_of(
     SPECIAL,
     SPECIAL,

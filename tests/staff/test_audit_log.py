@@ -167,3 +167,9 @@ def test_verify_fails_when_a_row_is_tampered_with(app, client_for, tamper):
 @pytest.mark.parametrize("page", ["0", "-3", "99999999999999999999999", "x"])
 def test_odd_page_numbers_are_not_errors(client, admin, page):
     assert client.get("/admin/audit", query_string={"page": page}).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("actor", ["\r", " ", "\t\n"])
+def test_a_blank_looking_person_filter_is_no_filter_not_an_error(client, admin, actor):
+    response = client.get("/admin/audit", query_string={"actor": actor})
+    assert response.status_code == HTTPStatus.OK
