@@ -279,6 +279,13 @@ def demo_command() -> None:
             continue
         click.echo(f"  {email:<24} {role.value:<12} password: {password}")
     tz = current_app.config["INTAKE_TZ"]
+    if current_app.config["INTAKE_BASE_URL_IS_DEFAULT"]:
+        click.echo(
+            f"Note: INTAKE_BASE_URL is not set, so links start with "
+            f"{current_app.config['INTAKE_BASE_URL']} and open only on this machine. "
+            "Set it to the address patients' phones can reach (for example "
+            "https://intake.your-clinic.example) before sending links."
+        )
     click.echo("Demo appointments and their intake links:")
     for index, (first, last, dob) in enumerate(DEMO_PEOPLE):
         start = _demo_start(index, tz)

@@ -114,6 +114,10 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
             config[key] = convert(value)
     if overrides:
         config.update(overrides)
+    # Links built with the default address work only on this machine: say so.
+    config["INTAKE_BASE_URL_IS_DEFAULT"] = not (
+        os.environ.get("INTAKE_BASE_URL") or (overrides or {}).get("INTAKE_BASE_URL")
+    )
 
     production = config["INTAKE_ENV"] == "production"
     if not config.get("SECRET_KEY"):

@@ -318,3 +318,26 @@ def test_demo_run_twice_adds_nothing_and_says_so(app, runner):
     assert again.output.count("already booked at") == 4
     with app.app_context():
         assert (count(Appointment), count(User), count(Intake)) == before
+
+
+def test_the_default_address_is_known_as_the_default(app, monkeypatch, tmp_path):
+    # Built as on a fresh machine: nothing names the address patients reach.
+    from intake import create_app
+    from tests.conftest import _test_config
+
+    monkeypatch.delenv("INTAKE_BASE_URL", raising=False)
+    config = _test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
+    del config["INTAKE_BASE_URL"]
+    fresh = create_app(config)
+    assert fresh.config["INTAKE_BASE_URL_IS_DEFAULT"] is True
+    assert app.config["INTAKE_BASE_URL_IS_DEFAULT"] is False  # the tests name one
+
+
+def test_demo_warns_only_when_the_address_is_the_default(app, runner):
+    app.config["INTAKE_BASE_URL_IS_DEFAULT"] = True
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "INTAKE_BASE_URL is not set" in result.output
+    app.config["INTAKE_BASE_URL_IS_DEFAULT"] = False
+    again = runner.invoke(args=["demo"])
+    assert "INTAKE_BASE_URL is not set" not in again.output
