@@ -347,6 +347,27 @@ class PatientSession(Model):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class HeldLink(Model):
+    """A new intake link, sealed, held for the one page that shows it (post/redirect/get).
+
+    The booking or reissue redirects; the page it redirects to opens the held
+    link once, for the browser that made it (a random nonce in its session,
+    only the hash here), within minutes. A reload finds it taken and offers a
+    new link instead of showing the old one again.
+    """
+
+    __tablename__ = "held_links"
+
+    id: Mapped[int_pk]
+    nonce_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), index=True)
+    sealed_token: Mapped[str] = mapped_column(sa.Text)
+    booked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_now]
+    shown_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class Acknowledgment(Model):
     """The signed aftercare acknowledgment; at most one per intake, never edited."""
 

@@ -18,15 +18,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from functools import cache
 
 import pyotp
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
+from cryptography.fernet import InvalidToken
 
 from intake.extensions import db
 from intake.models import RecoveryCode, User, utcnow
+from intake.sealed import fernet
 
 TOTP_WINDOW = 1  # one 30-second step either side, for clock drift
 RECOVERY_CODE_COUNT = 10
@@ -40,15 +39,6 @@ _CLEAR_SECRET = re.compile(r"[A-Z2-7]{16,64}=*")
 
 class TotpKeyError(RuntimeError):
     """A stored secret cannot be decrypted with any configured key."""
-
-
-@cache
-def _fernet(keys: str) -> MultiFernet:
-    return MultiFernet([Fernet(key.strip().encode()) for key in keys.split(",") if key.strip()])
-
-
-def fernet() -> MultiFernet:
-    return _fernet(current_app.config["INTAKE_TOTP_KEYS"])
 
 
 def encrypt(secret: str) -> str:

@@ -7,17 +7,30 @@ intake's status and, once signed, the aftercare acknowledgment.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 from dataclasses import dataclass
 
 import segno
 import sqlalchemy as sa
+from flask import session
 from sqlalchemy.orm import selectinload
 
 from intake import audit, clock
 from intake.clock import day_bounds
 from intake.extensions import db
 from intake.links import LinkState, link_state
-from intake.models import Acknowledgment, Appointment, Intake, IntakeLink, IntakeStatus
+from intake.models import (
+    Acknowledgment,
+    Appointment,
+    HeldLink,
+    Intake,
+    IntakeLink,
+    IntakeStatus,
+    utcnow,
+)
+from intake.sealed import InvalidToken, seal, unseal
+from intake.unit_of_work import locked
 from intake.wording import signed_wording
 
 SEARCH_LIMIT = 50
@@ -163,3 +176,68 @@ def record_print(signed: SignedAcknowledgment, staff_id: int, kind: str) -> None
         target=("appointment", signed.appointment.id),
         format=kind,
     )
+
+
+# -- A new link, shown once (post/redirect/get) ------------------------------------
+
+HELD_LINK_SESSION_KEY = "held_link"
+# Long enough for the redirect and a slow page; a link not seen by then is
+# made again from the appointment page.
+HELD_LINK_SECONDS = 10 * 60
+
+
+def hold_link(appointment_id: int, token: str, *, staff_id: int, booked: bool) -> None:
+    """Keep a new link's token, sealed, for this browser's next page only.
+
+    The browser gets a random nonce in its session; the server keeps the
+    nonce's hash with the sealed token. The token never appears in a URL.
+    """
+    nonce = secrets.token_urlsafe(24)
+    db.session.add(
+        HeldLink(
+            nonce_hash=hashlib.sha256(nonce.encode()).hexdigest(),
+            user_id=staff_id,
+            appointment_id=appointment_id,
+            sealed_token=seal(token),
+            booked=booked,
+        )
+    )
+    session[HELD_LINK_SESSION_KEY] = nonce
+
+
+@dataclass(frozen=True)
+class ShownLink:
+    token: str
+    booked: bool
+
+
+def take_held_link(appointment_id: int, *, staff_id: int) -> ShownLink | None:
+    """Return the link held for this browser and appointment, once; None after that.
+
+    The row is locked and marked shown, and its sealed token wiped, in this
+    request's transaction: a reload, a second tab or a copied cookie finds it
+    taken.
+    """
+    nonce = session.pop(HELD_LINK_SESSION_KEY, None)
+    if not isinstance(nonce, str):
+        return None
+    held = db.session.execute(
+        locked(
+            sa.select(HeldLink).where(
+                HeldLink.nonce_hash == hashlib.sha256(nonce.encode()).hexdigest(),
+                HeldLink.user_id == staff_id,
+                HeldLink.appointment_id == appointment_id,
+                HeldLink.shown_at.is_(None),
+            )
+        )
+    ).scalar_one_or_none()
+    if held is None:
+        return None
+    sealed = held.sealed_token
+    held.shown_at = utcnow()
+    held.sealed_token = ""
+    try:
+        token = unseal(sealed, max_age=HELD_LINK_SECONDS)
+    except InvalidToken:  # too old (or the keys changed meanwhile)
+        return None
+    return ShownLink(token, held.booked)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -134,11 +134,34 @@ def new_appointment() -> ResponseReturnValue:
         form.at.errors = [messages[exc.code]]
         duplicate = services.appointment_or_none(exc.existing_id or 0)
     else:
-        return _link_page(appointment, token, booked=True), HTTPStatus.CREATED
+        services.hold_link(appointment.id, token, staff_id=current_staff().id, booked=True)
+        return _see_link(appointment.id)
     return (
         render_template("frontdesk/book.html", form=form, duplicate=duplicate),
         HTTPStatus.UNPROCESSABLE_ENTITY,
     )
+
+
+def _see_link(appointment_id: int) -> ResponseReturnValue:
+    """Post/redirect/get: the new link is shown by the page this redirects to, once."""
+    return redirect(
+        url_for("frontdesk.new_link", appointment_id=appointment_id), code=HTTPStatus.SEE_OTHER
+    )
+
+
+@bp.get("/appointments/<int:appointment_id>/new-link")
+def new_link(appointment_id: int) -> ResponseReturnValue:
+    """Show the link just made, once; a reload says it is not kept and offers a new one.
+
+    :raise 404: no such appointment.
+    """
+    record = _appointment_or_404(appointment_id)
+    shown = services.take_held_link(record.id, staff_id=current_staff().id)
+    if shown is None:
+        return render_template(
+            "frontdesk/link_gone.html", appointment=record, can_issue=links.usable(record)
+        )
+    return _link_page(record, shown.token, booked=shown.booked)
 
 
 def _link_page(appointment: Appointment, token: str, *, booked: bool) -> str:
@@ -225,7 +248,8 @@ def issue(appointment_id: int) -> ResponseReturnValue:
                 ),
                 HTTPStatus.UNPROCESSABLE_ENTITY,
             )
-        return _link_page(record, token, booked=False)
+        services.hold_link(record.id, token, staff_id=current_staff().id, booked=False)
+        return _see_link(record.id)
     return render_template("frontdesk/reissue.html", appointment=record, form=form, started=started)
 
 

@@ -121,7 +121,9 @@ def test_nothing_about_the_patient_reaches_any_log(
         email=EMAIL,
         phone=PHONE,
     )
-    assert booked.status_code == HTTPStatus.CREATED, booked.text
+    # Post/redirect/get: the link is shown on the page the booking redirects to.
+    assert booked.status_code == HTTPStatus.OK, booked.text
+    assert "/new-link" in booked.url
     token = re.search(r"/i/([A-Za-z0-9_\-]{16,})", booked.text).group(1)
     appointment_id = int(re.search(r"/frontdesk/appointments/(\d+)", booked.text).group(1))
     assert front.get(f"{base}/frontdesk/search", params={"q": LAST}).status_code == 200

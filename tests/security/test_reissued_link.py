@@ -38,7 +38,11 @@ def _new_link_as_front_desk(app: Flask, desk, appointment_id: int, reason: str =
         login_as(desk, make_user(Role.FRONT_DESK))
     page = desk.get(f"/frontdesk/appointments/{appointment_id}/link")
     assert page.status_code == HTTPStatus.OK
-    response = desk.post(f"/frontdesk/appointments/{appointment_id}/link", data={"reason": reason})
+    response = desk.post(
+        f"/frontdesk/appointments/{appointment_id}/link",
+        data={"reason": reason},
+        follow_redirects=True,
+    )
     if response.status_code != HTTPStatus.OK:
         return response, None
     token = re.search(r"/i/([A-Za-z0-9_-]{43})", response.get_data(as_text=True))

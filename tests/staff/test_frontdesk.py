@@ -167,8 +167,9 @@ def test_booking_creates_the_appointment_and_shows_its_link_once_with_a_qr_code(
         },
     )
 
-    assert response.status_code == HTTPStatus.CREATED
-    body = response.get_data(as_text=True)
+    # Post/redirect/get: the booking redirects to the page that shows the link once.
+    assert response.status_code == HTTPStatus.SEE_OTHER
+    body = client.get(response.headers["Location"]).get_data(as_text=True)
     url = re.search(r'id="intake-url" value="([^"]+)"', body).group(1)
     token = url.rsplit("/i/", 1)[1]
     link = find_link(token)
@@ -221,7 +222,7 @@ def test_booking_refuses_a_future_date_of_birth_and_a_duplicate(client, desk):
     assert "The date of birth must be before today." in visible(response)
 
     data["dob"] = "1990-04-12"
-    assert client.post("/frontdesk/appointments/new", data=data).status_code == 201
+    assert client.post("/frontdesk/appointments/new", data=data).status_code == 303
     again = client.post("/frontdesk/appointments/new", data={**data, "first_name": "ANA"})
     assert again.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     assert "This patient already has an appointment at this time." in visible(again)
@@ -246,7 +247,7 @@ def test_a_reissue_revokes_the_old_link_at_once_and_starts_unlocked(client, desk
     db.session.commit()
     assert "Link locked" in visible(client.get(f"/frontdesk/appointments/{appointment.id}"))
 
-    response = client.post(f"/frontdesk/appointments/{appointment.id}/link")
+    response = client.post(f"/frontdesk/appointments/{appointment.id}/link", follow_redirects=True)
 
     assert response.status_code == HTTPStatus.OK
     new_token = re.search(r'/i/([^"]+)"', response.get_data(as_text=True)).group(1)
@@ -341,10 +342,10 @@ def test_with_csrf_on_booking_and_links_work_only_with_the_forms_token(client, d
 
     token = csrf_token_from(client.get("/frontdesk/appointments/new").get_data(as_text=True))
     response = client.post("/frontdesk/appointments/new", data={**data, "csrf_token": token})
-    assert response.status_code == HTTPStatus.CREATED
+    assert response.status_code == HTTPStatus.SEE_OTHER
     appointment = db.session.execute(sa.select(Appointment)).scalar_one()
 
     url = f"/frontdesk/appointments/{appointment.id}/link"
     assert client.post(url).status_code == HTTPStatus.BAD_REQUEST
     page = client.get(f"/frontdesk/appointments/{appointment.id}").get_data(as_text=True)
-    assert client.post(url, data={"csrf_token": csrf_token_from(page)}).status_code == 200
+    assert client.post(url, data={"csrf_token": csrf_token_from(page)}).status_code == 303
