@@ -359,3 +359,24 @@ def test_with_csrf_on_a_decision_needs_the_forms_token(client, clinician):
     )
     assert response.status_code == HTTPStatus.FOUND
     assert count(Decision) == 1
+
+
+def test_a_note_typed_while_a_colleague_made_a_final_decision_is_kept_beside_theirs(
+    client, clinician, client_for
+):
+    _, intake = make_submitted({"active_acne": "yes"})
+    colleague = make_user(Role.CLINICIAN, email="final@clinic.test")
+    other = client_for()
+    login_as(other, colleague)
+    assert client.get(f"/review/intakes/{intake.id}").status_code == 200
+    assert decide(other, intake, "not_suitable", "Their note").status_code == HTTPStatus.FOUND
+
+    response = decide(client, intake, "deferred", "My long note", seen_status="needs_review")
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    page = text(response)
+    # Nothing more can be decided, so there is no form: the typed note is
+    # still shown, beside the colleague's decision and its note.
+    assert "My long note" in page
+    assert "Their note" in page
+    assert count(Decision) == 1
