@@ -140,10 +140,7 @@ def step(step_id: str) -> ResponseReturnValue:
             previous = STEP_IDS[index - 1] if index > 0 else step_id
             return see_other("patients.step", step_id=previous)
         if valid:
-            following = intakes.first_unanswered_step(patient.answers)
-            if following is None:
-                return see_other("patients.review")
-            return see_other("patients.step", step_id=following)
+            return _after(index, patient.answers)
     return render_template(
         "patients/step.html",
         form=form,
@@ -154,6 +151,21 @@ def step(step_id: str) -> ResponseReturnValue:
         first=index == 0,
         answered_before=intakes.answered_elsewhere(patient.intake, patient.link.id, step_id),
     )
+
+
+def _after(index: int, answers: dict[str, str]) -> ResponseReturnValue:
+    """Where Continue leads from step ``index``.
+
+    The next step, in order, even when it was answered before (a patient who
+    went back expects to see it); after the last one, whatever is still
+    unanswered, then the review.
+    """
+    if index + 1 < len(STEP_IDS):
+        return see_other("patients.step", step_id=STEP_IDS[index + 1])
+    following = intakes.first_unanswered_step(answers)
+    if following is None:
+        return see_other("patients.review")
+    return see_other("patients.step", step_id=following)
 
 
 @bp.get("/intake/check")

@@ -193,3 +193,19 @@ def test_unknown_step_is_404(app, client):
     _id, token = booked(app)
     confirm(client, token)
     assert client.get("/intake/step/nope").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_continue_after_going_back_leads_to_the_next_step_not_past_it(app, client):
+    from intake.screening import CURRENT
+    from tests.conftest import all_no
+    from tests.patients.conftest import answer_steps, booked, confirm, step_values
+
+    _id, token = booked(app)
+    confirm(client, token)
+    answer_steps(client, all_no())
+    first, second = CURRENT.steps[0].id, CURRENT.steps[1].id
+    response = client.post(f"/intake/step/{first}", data=step_values(first, all_no()))
+    assert response.headers["Location"] == f"/intake/step/{second}"
+    last = CURRENT.steps[-1].id
+    response = client.post(f"/intake/step/{last}", data=step_values(last, all_no()))
+    assert response.headers["Location"] == "/intake/check"
