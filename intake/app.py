@@ -132,6 +132,8 @@ def register_extensions(app: Flask) -> None:
         return {"endpoints": app.view_functions, **clock.template_helpers()}
 
     app.add_template_filter(lambda moment: clock.when(moment, "stamp"), "staff_when")
+    # A date input may only be given back a real date (browsers blank anything else).
+    app.add_template_test(clock.is_iso_date, "iso_date")
 
 
 def register_blueprints(app: Flask) -> None:

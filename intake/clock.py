@@ -101,3 +101,14 @@ def template_helpers() -> dict[str, object]:
         "local_day": lambda moment: local(moment).date(),
         "tz_name": str(clinic_tz()),
     }
+
+
+def is_iso_date(value: object) -> bool:
+    """Whether ``value`` is a ``YYYY-MM-DD`` date a date input can hold."""
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == len("YYYY-MM-DD")

@@ -19,7 +19,8 @@ class BookingForm(FlaskForm):
     dob = StringField(
         _l("Date of birth"),
         description=_l("For example 1990-04-12."),
-        render_kw={"type": "date", "required": True, "max": "9999-12-31"},
+        # min and max are set per request (today, in the clinic's time zone).
+        render_kw={"type": "date", "required": True},
     )
     at = StringField(
         _l("Appointment date and time"),

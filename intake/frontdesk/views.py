@@ -116,6 +116,12 @@ def booking_messages() -> dict[str, str]:
 def new_appointment() -> ResponseReturnValue:
     """Book an appointment and show its intake link once, with a QR code."""
     form = BookingForm()
+    # Only past dates of birth are accepted: the date picker offers no later one.
+    form.dob.render_kw = {
+        **(form.dob.render_kw or {}),
+        "min": "1900-01-01",
+        "max": clock.clinic_today().isoformat(),
+    }
     if request.method != "POST":
         return render_template("frontdesk/book.html", form=form)
     if not form.validate():  # only the CSRF token can fail here

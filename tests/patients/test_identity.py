@@ -206,3 +206,14 @@ def test_revoked_links_get_410(app, client):
     ):
         assert response.status_code == HTTPStatus.GONE
         assert "This link has been replaced" in response.get_data(as_text=True)
+
+
+def test_an_unreadable_date_is_not_put_back_into_the_date_box(app, client):
+    _id, token = booked(app)
+    client.get(f"/i/{token}")
+    page = client.post(f"/i/{token}", data={"date_of_birth": "not-a-date"}).get_data(as_text=True)
+    assert 'value="not-a-date"' not in page
+    assert 'id="date_of_birth" name="date_of_birth" value=""' in page
+    # A real (wrong) date is kept as typed.
+    page = client.post(f"/i/{token}", data={"date_of_birth": "1990-01-02"}).get_data(as_text=True)
+    assert 'value="1990-01-02"' in page

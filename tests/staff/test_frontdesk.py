@@ -349,3 +349,11 @@ def test_with_csrf_on_booking_and_links_work_only_with_the_forms_token(client, d
     assert client.post(url).status_code == HTTPStatus.BAD_REQUEST
     page = client.get(f"/frontdesk/appointments/{appointment.id}").get_data(as_text=True)
     assert client.post(url, data={"csrf_token": csrf_token_from(page)}).status_code == 303
+
+
+def test_the_booking_date_picker_offers_no_date_of_birth_after_today(client, desk):
+    page = client.get("/frontdesk/appointments/new").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="dob"[^>]*>', page).group(0)
+    assert f'max="{local_day(0).isoformat()}"' in field
+    assert 'min="1900-01-01"' in field
+    assert "9999" not in field
