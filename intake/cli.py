@@ -279,13 +279,7 @@ def demo_command() -> None:
             continue
         click.echo(f"  {email:<24} {role.value:<12} password: {password}")
     tz = current_app.config["INTAKE_TZ"]
-    if current_app.config["INTAKE_BASE_URL_IS_DEFAULT"]:
-        click.echo(
-            f"Note: INTAKE_BASE_URL is not set, so links start with "
-            f"{current_app.config['INTAKE_BASE_URL']} and open only on this machine. "
-            "Set it to the address patients' phones can reach (for example "
-            "https://intake.your-clinic.example) before sending links."
-        )
+    warn_if_links_open_only_here(current_app)
     click.echo("Demo appointments and their intake links:")
     for index, (first, last, dob) in enumerate(DEMO_PEOPLE):
         start = _demo_start(index, tz)
@@ -355,7 +349,27 @@ def _submit_demo_intake(intake: Intake, name: str) -> None:
     )
 
 
+def warn_if_links_open_only_here(app: Any) -> None:
+    """Say so on stderr when intake links start with the default, local address."""
+    if app.config["INTAKE_BASE_URL_IS_DEFAULT"]:
+        click.echo(
+            f"Note: INTAKE_BASE_URL is not set, so intake links start with "
+            f"{app.config['INTAKE_BASE_URL']} and open only on this machine. "
+            "Set it to the address patients' phones can reach (for example "
+            "https://intake.your-clinic.example) before sending links.",
+            err=True,
+        )
+
+
 def register(app: Any) -> None:
+    # `flask run` loads the app inside its own command: say where links lead.
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name == "run":
+        # Werkzeug's own lines are kept out of the log (request paths hold link
+        # tokens), so the address is said here.
+        host, port = command.params.get("host"), command.params.get("port")
+        click.echo(f"intake: staff sign in at http://{host}:{port}/login", err=True)
+        warn_if_links_open_only_here(app)
     for command in (questions_command, screen_command, demo_command):
         app.cli.add_command(command)
     for group in (users_cli, appointments_cli):

@@ -341,3 +341,47 @@ def test_demo_warns_only_when_the_address_is_the_default(app, runner):
     app.config["INTAKE_BASE_URL_IS_DEFAULT"] = False
     again = runner.invoke(args=["demo"])
     assert "INTAKE_BASE_URL is not set" not in again.output
+
+
+@pytest.mark.parametrize("base_url", [None, "https://intake.clinic.example"])
+def test_flask_run_says_where_staff_sign_in_and_where_links_lead(tmp_path, base_url):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("INTAKE_BASE_URL", "DATABASE_URL")
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
+    if base_url:
+        env["INTAKE_BASE_URL"] = base_url
+    flask = Path(sys.executable).with_name("flask")
+    server = subprocess.Popen(
+        [str(flask), "--app", "wsgi", "run", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=10)
+    assert f"staff sign in at http://127.0.0.1:{port}/login" in err
+    assert ("INTAKE_BASE_URL is not set" in err) is (base_url is None)
