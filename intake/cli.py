@@ -363,11 +363,11 @@ def warn_if_links_open_only_here(app: Any) -> None:
 
 def register(app: Any) -> None:
     # `flask run` loads the app inside its own command: say where links lead.
-    command = click.get_current_context(silent=True)
-    if command is not None and command.info_name == "run":
+    running = click.get_current_context(silent=True)
+    if running is not None and running.info_name == "run":
         # Werkzeug's own lines are kept out of the log (request paths hold link
         # tokens), so the address is said here.
-        host, port = command.params.get("host"), command.params.get("port")
+        host, port = running.params.get("host"), running.params.get("port")
         click.echo(f"intake: staff sign in at http://{host}:{port}/login", err=True)
         warn_if_links_open_only_here(app)
     for command in (questions_command, screen_command, demo_command):
