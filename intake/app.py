@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intake import bad_input, clock, log_redaction, unit_of_work
+from intake import bad_input, clock, log_redaction, phone, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
 from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -134,6 +134,8 @@ def register_extensions(app: Flask) -> None:
     app.add_template_filter(lambda moment: clock.when(moment, "stamp"), "staff_when")
     # A date input may only be given back a real date (browsers blank anything else).
     app.add_template_test(clock.is_iso_date, "iso_date")
+    # The clinic's phone, never wrapped (templates/_clinic.html).
+    phone.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

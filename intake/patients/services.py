@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -179,6 +180,19 @@ def current_patient() -> Patient:
     # is not sent back to the date of birth mid-form.
     session[SESSION_KEY] = {**session[SESSION_KEY], "until": int(time.time()) + _lifetime()}
     return Patient(link, intake, row.id)
+
+
+def draft_scope(patient: Patient) -> str:
+    """Return an opaque name for this patient session, under which the browser keeps unsent choices.
+
+    The same on every page of one session and different for the next patient
+    on a shared tablet, whose pages then drop the drafts of the one before
+    (``static/js/patient.js``). Keyed with ``SECRET_KEY``, so it reveals
+    neither the session nor the patient.
+    """
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"draft:{patient.session_id}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:16]
 
 
 def finish() -> None:

@@ -150,6 +150,7 @@ def step(step_id: str) -> ResponseReturnValue:
         total=TOTAL_PARTS,
         first=index == 0,
         answered_before=intakes.answered_elsewhere(patient.intake, patient.link.id, step_id),
+        draft_scope=services.draft_scope(patient),
     )
 
 
@@ -263,7 +264,18 @@ def copy() -> ResponseReturnValue:
         when=when(patient.appointment.starts_at, "patient"),
         items=signed.items,
         same_wording=signed.verified,
+        reference=reference(acknowledgment.text_hash),
     )
+
+
+def reference(text_hash: str) -> str:
+    """Return the wording hash as the patient's copy shows it: hex digits in groups of eight.
+
+    ``sha256:`` means nothing to a patient; the groups read (and wrap on a
+    phone) more easily, and the clinic still finds the whole hash in them.
+    """
+    digits = text_hash.removeprefix("sha256:")
+    return " ".join(digits[i : i + 8] for i in range(0, len(digits), 8))
 
 
 @bp.post("/intake/finish")

@@ -14,7 +14,8 @@ from intake.models import Appointment, AuditEvent, Intake, IntakeLink, IntakeSta
 from tests.conftest import make_appointment
 from tests.patients.conftest import DOB, booked, confirm
 
-PHONE = "+1 555 0100"
+# As pages show it: no-break spaces, so the number never wraps.
+PHONE = "+1\u00a0555\u00a00100"
 
 
 def _intake(appointment_id: int) -> Intake:

@@ -12,6 +12,8 @@ from intake import intakes
 from intake.audit import Action
 from intake.extensions import db
 from intake.models import Acknowledgment, AuditEvent, Intake, IntakeStatus
+from intake.patients.views import reference
+from intake.phone import unbroken
 from intake.screening import AFTERCARE, AFTERCARE_CODES, RULESET_VERSION, aftercare_hash
 from tests.conftest import all_no, count
 from tests.patients.conftest import (
@@ -81,7 +83,7 @@ def test_the_confirmation_says_what_happens_next(app, client):
     page = client.get("/intake/done").get_data(as_text=True)
     assert NEXT_STEPS in page
     assert "Your appointment:" in page
-    assert app.config["INTAKE_CLINIC_PHONE"] in page
+    assert unbroken(app.config["INTAKE_CLINIC_PHONE"]) in page
     assert app.config["INTAKE_CLINIC_NAME"] in page
     assert 'href="/intake/copy"' in page
 
@@ -94,7 +96,9 @@ def test_the_copy_shows_what_was_acknowledged(app, client):
     for item in AFTERCARE:
         assert item.title in page
         assert item.text in page
-    assert aftercare_hash() in page
+    # Shown as the reference: the hash's hex digits in groups, without "sha256:".
+    assert reference(aftercare_hash()) in page
+    assert "sha256:" not in page
 
 
 def test_submitting_twice_makes_one_submission(app, client):

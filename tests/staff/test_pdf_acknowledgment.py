@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from http import HTTPStatus
 
 import pytest
@@ -12,7 +13,7 @@ from pypdf import PdfReader
 from intake.audit import Action
 from intake.extensions import db
 from intake.models import AuditEvent, Role
-from intake.screening import QUESTIONS_BY_ID, aftercare_hash
+from intake.screening import AFTERCARE, QUESTIONS_BY_ID, aftercare_hash
 from tests.conftest import make_appointment, make_user
 from tests.staff.conftest import login_as, make_submitted
 
@@ -71,3 +72,38 @@ def test_no_pdf_before_signing_and_none_for_clinicians(client):
     assert client.get(url).status_code == HTTPStatus.NOT_FOUND
     login_as(client, make_user(Role.CLINICIAN))
     assert client.get(url).status_code == HTTPStatus.FORBIDDEN
+
+
+def _structure_types(node, found: list[str]) -> list[str]:
+    """Collect the structure types (/S) of the tagged PDF's tree, depth first."""
+    node = node.get_object()
+    if "/S" in node:
+        found.append(str(node["/S"]))
+    kids = node.get("/K")
+    for each in kids if isinstance(kids, list) else [kids]:
+        kid = each.get_object() if hasattr(each, "get_object") else each
+        if isinstance(kid, dict) and ("/S" in kid or "/K" in kid):
+            _structure_types(kid, found)
+    return found
+
+
+def test_the_pdf_is_tagged_with_its_language_and_title_and_reads_each_item_in_order(client):
+    login_as(client, make_user(Role.FRONT_DESK))
+    appointment, _intake = make_submitted()
+
+    data = client.get(f"/frontdesk/appointments/{appointment.id}/acknowledgment.pdf").get_data()
+
+    reader = PdfReader(io.BytesIO(data))
+    catalog = reader.trailer["/Root"]
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert catalog["/Lang"] == "en"
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "Aftercare acknowledgment"
+    types = _structure_types(catalog["/StructTreeRoot"], [])
+    assert "/H1" in types and "/Table" in types
+    assert types.count("/LI") == len(AFTERCARE)  # one list item per aftercare point
+    # Each number is read with its item, not as a column of bare numbers after them.
+    flowing = " ".join(pdf_text(data).split())
+    for number, item in enumerate(AFTERCARE, start=1):
+        assert f"{number}. {item.title}. {' '.join(item.text.split())}" in flowing
+    assert re.search(r"(^|\s)\d+\.(\s+\d+\.)+(\s|$)", pdf_text(data)) is None
