@@ -257,22 +257,24 @@ def _lock_live(appointment_id: int) -> Appointment:
     return appointment
 
 
-def _claim_slot(appointment: Appointment) -> None:
-    """Store the appointment's new booking key; a clash with another booking is refused.
+def _change(appointment: Appointment, **values: object) -> None:
+    """Set the appointment's new values and booking key; a clash with another booking is refused.
+
+    Everything is set inside a savepoint: a refused key takes the whole change
+    back with it, and the rest of the transaction stays usable.
 
     :raise DuplicateBookingError: the same person is already booked at this time.
     """
-    key = booking_key(
-        appointment.first_name,
-        appointment.last_name,
-        appointment.date_of_birth,
-        appointment.starts_at,
-    )
-    if key == appointment.booking_key:
-        return
     try:
-        # A savepoint, so a refused key leaves the rest of the transaction usable.
         with db.session.begin_nested():
+            for name, value in values.items():
+                setattr(appointment, name, value)
+            key = booking_key(
+                appointment.first_name,
+                appointment.last_name,
+                appointment.date_of_birth,
+                appointment.starts_at,
+            )
             appointment.booking_key = key
             db.session.flush()
     except IntegrityError:
@@ -319,14 +321,16 @@ def edit_details(appointment_id: int, details: Details, *, by: int | None = None
         sa.select(Acknowledgment.id).where(Acknowledgment.intake_id == intake.id)
     ).first():
         raise SignedError
-    appointment.first_name = details.first_name
-    appointment.last_name = details.last_name
-    appointment.first_name_key = details.first_name.casefold()
-    appointment.last_name_key = details.last_name.casefold()
-    appointment.date_of_birth = details.date_of_birth
-    appointment.email = details.email
-    appointment.phone = details.phone
-    _claim_slot(appointment)
+    _change(
+        appointment,
+        first_name=details.first_name,
+        last_name=details.last_name,
+        first_name_key=details.first_name.casefold(),
+        last_name_key=details.last_name.casefold(),
+        date_of_birth=details.date_of_birth,
+        email=details.email,
+        phone=details.phone,
+    )
     audit.record(
         audit.Action.APPOINTMENT_UPDATED,
         actor_kind=audit.ActorKind.STAFF if by is not None else audit.ActorKind.SYSTEM,
@@ -351,8 +355,7 @@ def reschedule(appointment_id: int, starts_at: dt.datetime, *, by: int | None = 
     appointment = _lock_live(appointment_id)
     if appointment.starts_at == starts_at:
         return False
-    appointment.starts_at = starts_at
-    _claim_slot(appointment)
+    _change(appointment, starts_at=starts_at)
     audit.record(
         audit.Action.APPOINTMENT_RESCHEDULED,
         actor_kind=audit.ActorKind.STAFF if by is not None else audit.ActorKind.SYSTEM,
