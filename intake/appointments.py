@@ -251,10 +251,34 @@ def duplicate_of(booking: Booking) -> int | None:
 
 
 def _lock_live(appointment_id: int) -> Appointment:
-    appointment = links.lock_appointment(appointment_id)
+    """Lock the appointment row; refuse a cancelled one.
+
+    ``FOR NO KEY UPDATE`` (PostgreSQL): it shuts out every other change to
+    the appointment (a new link takes ``FOR UPDATE``), yet lets the patient's
+    submission take the ``KEY SHARE`` lock its foreign-key check needs when
+    it updates the intake a second time in one transaction. With ``FOR
+    UPDATE`` here, a change waiting for the intake deadlocked with that.
+    """
+    appointment = db.session.execute(
+        sa.select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
     if appointment.cancelled:
         raise AppointmentCancelledError
     return appointment
+
+
+def _lock_intake(appointment: Appointment) -> Intake | None:
+    """Lock the appointment's intake, after the appointment (the order every service keeps).
+
+    A change that must not cross the patient's signature (or their session
+    ending) waits here for a submission under way, then sees it.
+    """
+    return db.session.execute(
+        locked(sa.select(Intake).where(Intake.appointment_id == appointment.id))
+    ).scalar_one_or_none()
 
 
 def _change(appointment: Appointment, **values: object) -> None:
@@ -314,9 +338,7 @@ def edit_details(appointment_id: int, details: Details, *, by: int | None = None
     changed = [field for field in DETAIL_FIELDS if wanted[field] != current[field]]
     if not changed:
         return []
-    intake = db.session.execute(
-        locked(sa.select(Intake).where(Intake.appointment_id == appointment.id))
-    ).scalar_one_or_none()
+    intake = _lock_intake(appointment)
     if intake is not None and db.session.execute(
         sa.select(Acknowledgment.id).where(Acknowledgment.intake_id == intake.id)
     ).first():
@@ -375,13 +397,13 @@ def cancel(appointment_id: int, *, reason: str = "", by: int | None = None) -> A
     :raise AppointmentCancelledError: it was already cancelled.
     """
     appointment = _lock_live(appointment_id)
+    intake = _lock_intake(appointment)
     now = utcnow()
     reason = reason.strip()[:MAX_REASON_LENGTH]
     appointment.cancelled_at = now
     appointment.cancelled_by_id = by
     appointment.cancel_reason = reason or None
     appointment.booking_key = None
-    intake = appointment.intake
     if intake is not None:
         intakes.end_patient_sessions(intake.id, now=now)
     audit.record(
