@@ -247,6 +247,8 @@ def issue(appointment_id: int) -> ResponseReturnValue:
     :raise 404: no such appointment.
     """
     record = _appointment_or_404(appointment_id)
+    if record.cancelled:
+        return _refused(record, "appointment.cancelled")
     form = ReissueForm()
     started = record.intake.status is not IntakeStatus.NOT_STARTED
     if request.method == "POST":
@@ -256,10 +258,8 @@ def issue(appointment_id: int) -> ResponseReturnValue:
             _link, token = links.issue(
                 record.id, by=current_staff().id, reason=form.reason.data or ""
             )
-        except links.AppointmentCancelledError:
-            return _appointment_page(
-                record, change_messages()["appointment.cancelled"], HTTPStatus.CONFLICT
-            )
+        except links.AppointmentCancelledError as exc:  # cancelled since the check above
+            return _refused(record, exc.code)
         except links.AppointmentPassedError:
             return _appointment_page(
                 record,

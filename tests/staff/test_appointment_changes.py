@@ -380,7 +380,11 @@ def test_cancelling_twice_or_changing_after_a_cancel_from_a_stale_page_says_so(c
     assert snapshot() == before
     assert len(events(Action.APPOINTMENT_CANCELLED)) == 1
     # The pages that lead to those forms say so too, instead of offering them.
-    for target in (url(appointment, "edit"), url(appointment, "reschedule")):
+    for target in (
+        url(appointment, "edit"),
+        url(appointment, "reschedule"),
+        url(appointment, "link"),
+    ):
         assert "has been cancelled" in visible(client.get(target))
 
 
