@@ -462,3 +462,36 @@ def test_no_appointment_change_writes_a_name_a_date_or_a_reason_into_the_audit_l
     )
     for secret in ("Zelda", "Zoe", "Quill", "zoe@", "1984", "Leeds", "08:45"):
         assert secret not in details_logged
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "message"),
+    [
+        (-3, "Date of birth must be in the past"),
+        (0, "Date of birth must be in the past"),
+        (40, "Date of birth must be more than a year ago"),
+        (360, "Date of birth must be more than a year ago"),
+    ],
+)
+def test_booking_refuses_a_date_of_birth_in_the_future_or_within_the_last_year(
+    client, desk, days_ago, message
+):
+    born = local_day(-days_ago)
+    data = {
+        "first_name": "Ana",
+        "last_name": "Lopez",
+        "dob-day": str(born.day),
+        "dob-month": str(born.month),
+        "dob-year": str(born.year),
+        "at": f"{local_day(3)}T10:00",
+    }
+    before = snapshot()
+    response = client.post("/frontdesk/appointments/new", data=data)
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert message in visible(response)
+    assert f'name="dob-year" value="{born.year}"' in response.get_data(as_text=True)
+    assert snapshot() == before
+    # Just over a year ago is accepted.
+    born = local_day(-370)
+    data |= {"dob-day": str(born.day), "dob-month": str(born.month), "dob-year": str(born.year)}
+    assert client.post("/frontdesk/appointments/new", data=data).status_code == 303
