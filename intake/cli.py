@@ -227,12 +227,14 @@ def add_appointment_command(
     _print_json({"appointment_id": appointment.id, "intake_url": intake_url(token)})
 
 
-def _appointment(appointment_id: int) -> Appointment:
-    appointment = (
-        db.session.get(Appointment, appointment_id) if 0 < appointment_id < 2**31 else None
-    )
+def _appointment(appointment_id: str) -> Appointment:
+    # Read here rather than by click's int type, whose refusal is a usage
+    # screen: a bad id is one line like every other bad input.
+    text = appointment_id.strip()
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    appointment = db.session.get(Appointment, number) if 0 < number < 2**31 else None
     if appointment is None:
-        raise InputError(f"no appointment with id {appointment_id}")
+        raise InputError(f"no appointment with id {appointment_id!r}")
     return appointment
 
 
@@ -246,7 +248,7 @@ def _appointment_json(appointment: Appointment) -> dict[str, object]:
 
 
 @appointments_cli.command("update")
-@click.argument("appointment_id", type=int)
+@click.argument("appointment_id")
 @click.option("--first-name")
 @click.option("--last-name")
 @click.option("--dob", help="Date of birth, YYYY-MM-DD.")
@@ -255,7 +257,7 @@ def _appointment_json(appointment: Appointment) -> dict[str, object]:
 @click.option("--phone", help='New phone; "" removes it.')
 @transactional
 def update_appointment_command(
-    appointment_id: int,
+    appointment_id: str,
     first_name: str | None,
     last_name: str | None,
     dob: str | None,
@@ -305,22 +307,22 @@ def update_appointment_command(
             "(cancel and book again if they are wrong)"
         ) from None
     except AppointmentCancelledError:
-        message = f"appointment {appointment_id} is cancelled; it cannot be changed"
+        message = f"appointment {appointment.id} is cancelled; it cannot be changed"
         raise InputError(message) from None
     _print_json(_appointment_json(appointment) | {"changed": changed})
 
 
 @appointments_cli.command("cancel")
-@click.argument("appointment_id", type=int)
+@click.argument("appointment_id")
 @click.option("--reason", default="", help="Why (kept for staff; never shown to the patient).")
 @transactional
-def cancel_appointment_command(appointment_id: int, reason: str) -> None:
+def cancel_appointment_command(appointment_id: str, reason: str) -> None:
     """Cancel an appointment: its intake link stops working; the intake is kept."""
     appointment = _appointment(appointment_id)
     try:
         appointments.cancel(appointment.id, reason=reason)
     except AppointmentCancelledError:
-        raise InputError(f"appointment {appointment_id} is already cancelled") from None
+        raise InputError(f"appointment {appointment.id} is already cancelled") from None
     _print_json(_appointment_json(appointment))
 
 

@@ -99,8 +99,10 @@ def test_bad_requests_exit_2_with_one_clear_line_and_change_nothing(runner):  # 
     before = db.session.execute(sa.select(Appointment.__table__).order_by("id")).all()
     year_ago = (utcnow() - dt.timedelta(days=100)).date().isoformat()
     cases = [
-        (["update", "999999", "--first-name", "X"], "no appointment with id 999999"),
-        (["cancel", "0"], "no appointment with id 0"),
+        (["update", "999999", "--first-name", "X"], "no appointment with id '999999'"),
+        (["cancel", "0"], "no appointment with id '0'"),
+        (["cancel", "seven"], "no appointment with id 'seven'"),
+        (["cancel", "99999999999999999999"], "no appointment with id"),
         (["update", str(appointment.id)], "nothing to change"),
         (["update", str(appointment.id), "--dob", "1990-02-30"], "is not a date"),
         (["update", str(appointment.id), "--dob", "2999-01-01"], "must be in the past"),
