@@ -143,3 +143,32 @@ def test_a_name_change_racing_the_signature_lands_before_it_or_not_at_all(
         patient.close()
     desk.close()
     assert outcomes  # at least one round ran
+
+
+def test_a_new_link_racing_the_signature_never_fails_either(app: Flask, live_server_url: str):
+    """Both answer as they do alone: the signature lands, or the new link ends the session first."""
+    with app.app_context():
+        email = make_user(Role.FRONT_DESK).email
+    desk = signed_in(live_server_url, email)
+    for number in rounds(RACE_SECONDS / 3, at_most=20):
+        with app.app_context():
+            appointment, token = make_appointment(
+                dob=DOB, starts_in=dt.timedelta(days=3, minutes=number)
+            )
+            appointment_id = appointment.id
+        patient = Browser(live_server_url)
+        patient.get(f"/i/{token}")
+        assert patient.post(f"/i/{token}", {"date_of_birth": DOB}).status_code == 303
+        answer_every_step(patient, {})
+        signature = aftercare_data(patient)
+        reissue, sign = at_once(
+            partial(
+                desk.post, f"/frontdesk/appointments/{appointment_id}/link", {"reason": "lost"}
+            ),
+            partial(patient.post, "/intake/aftercare", signature),
+        )
+        assert not isinstance(reissue, Exception) and not isinstance(sign, Exception)
+        assert reissue.status_code == HTTPStatus.SEE_OTHER, reissue.text
+        assert sign.status_code < 500, sign.text
+        patient.close()
+    desk.close()
