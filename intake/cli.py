@@ -21,7 +21,7 @@ from intake import appointments, audit, audit_cli, intakes
 from intake.admin import services as admin_services
 from intake.auth import throttle
 from intake.extensions import db
-from intake.links import intake_url
+from intake.links import AppointmentCancelledError, intake_url
 from intake.models import Appointment, Intake, Role, User, utcnow
 from intake.passwords import WeakPasswordError
 from intake.screening import (
@@ -191,7 +191,7 @@ def deactivate_command(email: str) -> None:
     click.echo(f"deactivated {user.email}")
 
 
-appointments_cli = AppGroup("appointments", help="Book appointments.")
+appointments_cli = AppGroup("appointments", help="Book, change and cancel appointments.")
 
 
 @appointments_cli.command("add")
@@ -227,6 +227,105 @@ def add_appointment_command(
     _print_json({"appointment_id": appointment.id, "intake_url": intake_url(token)})
 
 
+def _appointment(appointment_id: str) -> Appointment:
+    # Read here rather than by click's int type, whose refusal is a usage
+    # screen: a bad id is one line like every other bad input.
+    text = appointment_id.strip()
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    appointment = db.session.get(Appointment, number) if 0 < number < 2**31 else None
+    if appointment is None:
+        raise InputError(f"no appointment with id {appointment_id!r}")
+    return appointment
+
+
+def _appointment_json(appointment: Appointment) -> dict[str, object]:
+    tz = current_app.config["INTAKE_TZ"]
+    return {
+        "appointment_id": appointment.id,
+        "at": appointment.starts_at.astimezone(tz).strftime(appointments.TIME_FORMAT),
+        "cancelled": appointment.cancelled,
+    }
+
+
+@appointments_cli.command("update")
+@click.argument("appointment_id")
+@click.option("--first-name")
+@click.option("--last-name")
+@click.option("--dob", help="Date of birth, YYYY-MM-DD.")
+@click.option("--at", "at", help="New local clinic time, YYYY-MM-DDTHH:MM.")
+@click.option("--email", help='New email; "" removes it.')
+@click.option("--phone", help='New phone; "" removes it.')
+@transactional
+def update_appointment_command(
+    appointment_id: str,
+    first_name: str | None,
+    last_name: str | None,
+    dob: str | None,
+    at: str | None,
+    email: str | None,
+    phone: str | None,
+) -> None:
+    """Change an appointment's patient details or time; print it as JSON.
+
+    Only the options given change. Details cannot change once the patient has
+    signed the acknowledgment; a new time keeps the patient's link working
+    until then.
+    """
+    appointment = _appointment(appointment_id)
+    tz = current_app.config["INTAKE_TZ"]
+    given = {"first_name": first_name, "last_name": last_name, "dob": dob}
+    given |= {"email": email, "phone": phone}
+    if at is None and all(value is None for value in given.values()):
+        raise InputError("nothing to change: give at least one option (see --help)")
+    values: dict[str, str | None] = {
+        "first_name": appointment.first_name,
+        "last_name": appointment.last_name,
+        "dob": appointment.date_of_birth.isoformat(),
+        "email": appointment.email,
+        "phone": appointment.phone,
+    } | {name: value for name, value in given.items() if value is not None}
+    try:
+        changed: list[str] = []
+        if any(value is not None for value in given.values()):
+            details = appointments.parse_details(values, tz=tz)
+            changed = appointments.edit_details(appointment.id, details)
+        if at is not None:
+            starts_at = appointments.parse_start(at, tz=tz)
+            if appointments.reschedule(appointment.id, starts_at):
+                changed.append("at")
+    except appointments.BookingInputError as exc:
+        field, code = next(iter(exc.errors.items()))
+        typed = (values | {"at": at})[field]
+        raise InputError(BOOKING_MESSAGES[code].format(value=typed)) from None
+    except appointments.DuplicateBookingError as exc:
+        raise InputError(
+            f"this patient already has an appointment at this time (appointment {exc.existing_id})"
+        ) from None
+    except appointments.SignedError:
+        raise InputError(
+            "the patient has signed the acknowledgment, so their details cannot change "
+            "(cancel and book again if they are wrong)"
+        ) from None
+    except AppointmentCancelledError:
+        message = f"appointment {appointment.id} is cancelled; it cannot be changed"
+        raise InputError(message) from None
+    _print_json(_appointment_json(appointment) | {"changed": changed})
+
+
+@appointments_cli.command("cancel")
+@click.argument("appointment_id")
+@click.option("--reason", default="", help="Why (kept for staff; never shown to the patient).")
+@transactional
+def cancel_appointment_command(appointment_id: str, reason: str) -> None:
+    """Cancel an appointment: its intake link stops working; the intake is kept."""
+    appointment = _appointment(appointment_id)
+    try:
+        appointments.cancel(appointment.id, reason=reason)
+    except AppointmentCancelledError:
+        raise InputError(f"appointment {appointment.id} is already cancelled") from None
+    _print_json(_appointment_json(appointment))
+
+
 # The command line's words for each code of appointments.parse_booking.
 BOOKING_MESSAGES = {
     "first_name.required": "first name is required",
@@ -235,6 +334,7 @@ BOOKING_MESSAGES = {
     "last_name.too_long": "names must be at most 100 characters",
     "dob.format": "date of birth {value!r} is not a date in the form YYYY-MM-DD",
     "dob.future": "date of birth must be in the past",
+    "dob.too_recent": "date of birth must be more than a year ago",
     "dob.too_early": "date of birth must be after 1900",
     "at.format": "appointment time {value!r} is not in the form YYYY-MM-DDTHH:MM",
     "at.past": "appointment time is in the past",

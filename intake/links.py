@@ -32,12 +32,19 @@ class LinkState(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     LOCKED = "locked"
+    CANCELLED = "cancelled"
 
 
 class AppointmentPassedError(ConflictError):
     """The appointment's links can no longer work, so a new one would not either."""
 
     code = "appointment.passed"
+
+
+class AppointmentCancelledError(ConflictError):
+    """The appointment was cancelled: it cannot change or get a link any more."""
+
+    code = "appointment.cancelled"
 
 
 class ReasonRequiredError(InputError):
@@ -78,11 +85,14 @@ def issue(
     audit event records only that one was given); the new link shows none of
     the answers saved before it (:func:`intake.intakes.visible_answers`).
 
+    :raise AppointmentCancelledError: the appointment was cancelled.
     :raise AppointmentPassedError: the new link would not work.
     :raise ReasonRequiredError: the patient has started and no reason was given.
     """
     appointment = lock_appointment(appointment_id)
     now = utcnow()
+    if appointment.cancelled:
+        raise AppointmentCancelledError
     if now >= expires_at(appointment):
         raise AppointmentPassedError
     reason = reason.strip()[:MAX_REASON_LENGTH]
@@ -137,18 +147,26 @@ def find_link(token: str) -> IntakeLink | None:
 
 
 def expires_at(appointment: Appointment) -> dt.datetime:
-    """A link works until a short grace period after the appointment starts."""
+    """A link works until a short grace period after the appointment starts.
+
+    Computed from the appointment each time, never stored: a rescheduled
+    appointment takes its link's expiry with it.
+    """
     grace = dt.timedelta(hours=current_app.config["INTAKE_LINK_GRACE_HOURS"])
     return appointment.starts_at + grace
 
 
 def usable(appointment: Appointment, now: dt.datetime | None = None) -> bool:
     """A new link is worth issuing only while the appointment's links can still work."""
-    return (now or utcnow()) < expires_at(appointment)
+    return not appointment.cancelled and (now or utcnow()) < expires_at(appointment)
 
 
 def link_state(link: IntakeLink, now: dt.datetime | None = None) -> LinkState:
     now = now or utcnow()
+    # Cancelled first: the patient is told the appointment is off, whatever
+    # else is true of the link.
+    if link.appointment.cancelled:
+        return LinkState.CANCELLED
     if link.revoked_at is not None:
         return LinkState.REVOKED
     if now >= expires_at(link.appointment):

@@ -222,6 +222,13 @@ class Appointment(Model):
             "last_name_key",
             postgresql_ops={"last_name_key": "varchar_pattern_ops"},
         ),
+        # Live, or cancelled (a time, maybe who and why) with its booking key
+        # dropped, so that the slot is free to book again.
+        sa.CheckConstraint(
+            "(cancelled_at IS NULL AND cancelled_by_id IS NULL AND cancel_reason IS NULL "
+            "AND booking_key IS NOT NULL) OR (cancelled_at IS NOT NULL AND booking_key IS NULL)",
+            name="cancellation",
+        ),
     )
 
     id: Mapped[int_pk]
@@ -229,8 +236,9 @@ class Appointment(Model):
     last_name: Mapped[str] = mapped_column(sa.String(100))
     date_of_birth: Mapped[dt.date] = mapped_column(index=True)
     # booking_key(): a second booking of the same person at the same time fails
-    # on this unique index, whichever process or command made it.
-    booking_key: Mapped[str] = mapped_column(sa.String(240), unique=True)
+    # on this unique index, whichever process or command made it. NULL once
+    # cancelled: a cancelled appointment holds no slot.
+    booking_key: Mapped[str | None] = mapped_column(sa.String(240), unique=True)
     # Case-folded names, indexed for the front desk's search by name prefix
     # (pattern operators, so PostgreSQL's LIKE 'x%' can use them in any collation).
     first_name_key: Mapped[str] = mapped_column(sa.String(100))
@@ -240,7 +248,14 @@ class Appointment(Model):
     starts_at: Mapped[timestamp] = mapped_column(index=True)
     created_at: Mapped[created_now]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # A cancellation is final; the intake and its answers are kept. The
+    # intake's status (CONTRACT section 4) does not change: the appointment
+    # says it is cancelled. ``cancelled_by_id`` is NULL for the command line.
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
     intake: Mapped[Intake] = relationship(back_populates="appointment", uselist=False)
     links: Mapped[list[IntakeLink]] = relationship(
         back_populates="appointment", order_by="IntakeLink.id"
@@ -249,6 +264,10 @@ class Appointment(Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class IntakeLink(Model):

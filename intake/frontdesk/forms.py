@@ -1,4 +1,4 @@
-"""The booking form. Its checks are the command line's (``parse_booking``), run in the view."""
+"""The front desk's forms. Their checks are the command line's (``intake.appointments``)."""
 
 from __future__ import annotations
 
@@ -6,31 +6,73 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TelField, TextAreaField
 
+from intake.date_input import DateOfBirthField
 
-class BookingForm(FlaskForm):
-    # Plain string fields throughout: the shared checks parse them, and a wrong
-    # value comes back to the form exactly as it was typed.
-    first_name = StringField(
-        _l("First name"), render_kw={"autocomplete": "off", "maxlength": 100, "required": True}
+
+def _name(label: str) -> StringField:
+    return StringField(label, render_kw={"autocomplete": "off", "maxlength": 100, "required": True})
+
+
+def _dob() -> DateOfBirthField:
+    # Three boxes (day, month, year) that come back as typed after an error.
+    return DateOfBirthField(
+        _l("Date of birth"), required_message=_l("Enter the patient's date of birth")
     )
-    last_name = StringField(
-        _l("Last name"), render_kw={"autocomplete": "off", "maxlength": 100, "required": True}
-    )
-    dob = StringField(
-        _l("Date of birth"),
-        description=_l("For example 1990-04-12."),
-        # min and max are set per request (today, in the clinic's time zone).
-        render_kw={"type": "date", "required": True},
-    )
-    at = StringField(
-        _l("Appointment date and time"),
-        render_kw={"type": "datetime-local", "required": True},
-    )
-    email = EmailField(
+
+
+def _at(label: str) -> StringField:
+    return StringField(label, render_kw={"type": "datetime-local", "required": True})
+
+
+def _email() -> EmailField:
+    return EmailField(
         _l("Email (optional)"),
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
     )
-    phone = TelField(_l("Phone (optional)"), render_kw={"autocomplete": "off"})
+
+
+def _phone() -> TelField:
+    return TelField(_l("Phone (optional)"), render_kw={"autocomplete": "off"})
+
+
+# Plain string fields: the shared checks parse them, and a wrong value comes
+# back to the form exactly as it was typed. Fields in page order, which the
+# error summary follows.
+
+
+class BookingForm(FlaskForm):
+    first_name = _name(_l("First name"))
+    last_name = _name(_l("Last name"))
+    dob = _dob()
+    at = _at(_l("Appointment date and time"))
+    email = _email()
+    phone = _phone()
+
+
+class DetailsForm(FlaskForm):
+    """Who the appointment is for (edited until the acknowledgment is signed)."""
+
+    first_name = _name(_l("First name"))
+    last_name = _name(_l("Last name"))
+    # The front desk never sees a date of birth (it is what opens the
+    # patient's link): the boxes start empty, and empty keeps it as it is.
+    dob = DateOfBirthField(_l("Date of birth"), optional=True)
+    email = _email()
+    phone = _phone()
+
+
+class RescheduleForm(FlaskForm):
+    at = _at(_l("New date and time"))
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (optional)"),
+        description=_l(
+            "For example: the patient called to cancel. Staff see it; the patient does not."
+        ),
+        render_kw={"rows": 3, "maxlength": 500},
+    )
 
 
 class ReissueForm(FlaskForm):

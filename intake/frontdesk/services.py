@@ -45,6 +45,17 @@ class Row:
     status: IntakeStatus
     link: LinkState | None
     signed: bool
+    cancelled: bool
+
+    @property
+    def waiting(self) -> bool:
+        """Still waiting for a clinician (or deferred by one): the front desk must know today."""
+        return not self.cancelled and self.status in WAITING
+
+
+# Statuses the day list raises an alert for, on the day of the appointment:
+# the status only, never a flag, a severity or an answer.
+WAITING: frozenset[IntakeStatus] = frozenset({IntakeStatus.NEEDS_REVIEW, IntakeStatus.DEFERRED})
 
 
 def day(day: dt.date) -> list[Row]:
@@ -106,7 +117,13 @@ def row_for(appointment: Appointment) -> Row:
         status=intake.status if intake else IntakeStatus.NOT_STARTED,
         link=current_link_state(appointment),
         signed=intake is not None and intake.acknowledgment is not None,
+        cancelled=appointment.cancelled,
     )
+
+
+def is_signed(appointment: Appointment) -> bool:
+    intake = appointment.intake
+    return intake is not None and intake.acknowledgment is not None
 
 
 def latest_link(appointment: Appointment) -> IntakeLink | None:

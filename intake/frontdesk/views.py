@@ -5,14 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from http import HTTPStatus
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
 from intake import appointments, clock, links
 from intake.forms import EmptyForm
 from intake.frontdesk import pdf, services
-from intake.frontdesk.forms import BookingForm, ReissueForm
+from intake.frontdesk.forms import (
+    BookingForm,
+    CancelForm,
+    DetailsForm,
+    ReissueForm,
+    RescheduleForm,
+)
 from intake.links import LinkState, intake_url
 from intake.models import Appointment, IntakeStatus
 from intake.users import current_staff
@@ -39,6 +45,7 @@ def link_labels() -> dict[str | None, str]:
         LinkState.LOCKED.value: gettext("Link locked (wrong dates of birth)"),
         LinkState.REVOKED.value: gettext("Link replaced"),
         LinkState.EXPIRED.value: gettext("Link expired"),
+        LinkState.CANCELLED.value: gettext("Link stopped (appointment cancelled)"),
         None: gettext("No link"),
     }
 
@@ -61,6 +68,7 @@ def day() -> ResponseReturnValue:
     if chosen is None:
         problem = gettext("Enter the date like 2026-12-01. Showing today instead.")
         chosen = today
+    rows = services.day(chosen)
     return render_template(
         "frontdesk/day.html",
         chosen=chosen,
@@ -69,7 +77,9 @@ def day() -> ResponseReturnValue:
         today=today,
         previous=chosen - dt.timedelta(days=1),
         following=chosen + dt.timedelta(days=1),
-        rows=services.day(chosen),
+        rows=rows,
+        # Today's appointments still waiting for a clinician: the status only.
+        waiting=[row for row in rows if row.waiting] if chosen == today else [],
         query="",
     )
 
@@ -97,9 +107,10 @@ def booking_messages() -> dict[str, str]:
         "first_name.too_long": gettext("Names can be at most 100 characters long."),
         "last_name.required": gettext("Enter the patient's last name."),
         "last_name.too_long": gettext("Names can be at most 100 characters long."),
-        "dob.format": gettext("Enter the date of birth as a date, like 1990-04-12."),
-        "dob.future": gettext("The date of birth must be before today."),
-        "dob.too_early": gettext("The date of birth must be after 1900."),
+        "dob.format": gettext("Date of birth must be a real date"),
+        "dob.future": gettext("Date of birth must be in the past"),
+        "dob.too_recent": gettext("Date of birth must be more than a year ago: check the year"),
+        "dob.too_early": gettext("Date of birth must be 1900 or later"),
         "at.format": gettext("Enter the appointment date and time."),
         "at.past": gettext("That time has already passed. Choose a time later than now."),
         "email.invalid": gettext(
@@ -116,28 +127,19 @@ def booking_messages() -> dict[str, str]:
 def new_appointment() -> ResponseReturnValue:
     """Book an appointment and show its intake link once, with a QR code."""
     form = BookingForm()
-    # Only past dates of birth are accepted: the date picker offers no later one.
-    form.dob.render_kw = {
-        **(form.dob.render_kw or {}),
-        "min": "1900-01-01",
-        "max": clock.clinic_today().isoformat(),
-    }
     if request.method != "POST":
         return render_template("frontdesk/book.html", form=form)
-    if not form.validate():  # only the CSRF token can fail here
+    if not form.validate() and "csrf_token" in form.errors:
         return render_template("frontdesk/book.html", form=form), HTTPStatus.BAD_REQUEST
-    messages = booking_messages()
     duplicate = None
     try:
-        booking = appointments.parse_booking(
-            {name: form[name].data for name in appointments.FIELDS}, tz=clock.clinic_tz()
-        )
+        values = _typed(form, appointments.FIELDS)
+        booking = appointments.parse_booking(values, tz=clock.clinic_tz())
         appointment, _link, token = appointments.book(booking, by=current_staff().id)
     except appointments.BookingInputError as exc:
-        for field, code in exc.errors.items():
-            form[field].errors = [messages[code]]
+        _show_errors(form, exc)
     except appointments.DuplicateBookingError as exc:
-        form.at.errors = [messages[exc.code]]
+        form.at.errors = [booking_messages()[exc.code]]
         duplicate = services.appointment_or_none(exc.existing_id or 0)
     else:
         services.hold_link(appointment.id, token, staff_id=current_staff().id, booked=True)
@@ -146,6 +148,24 @@ def new_appointment() -> ResponseReturnValue:
         render_template("frontdesk/book.html", form=form, duplicate=duplicate),
         HTTPStatus.UNPROCESSABLE_ENTITY,
     )
+
+
+def _typed(form: BookingForm | DetailsForm, names: tuple[str, ...]) -> dict[str, str | None]:
+    """The form's values for the shared checks: the date of birth as ISO, or empty if unread."""
+    values = {name: form[name].data for name in names if name != "dob"}
+    values["dob"] = form.dob.data.isoformat() if form.dob.data and not form.dob.errors else ""
+    return values
+
+
+def _show_errors(form: BookingForm | DetailsForm, exc: appointments.BookingInputError) -> None:
+    """Put each code's words on its field; the date boxes keep their own, more exact, message."""
+    messages = booking_messages()
+    for field, code in exc.errors.items():
+        if field == "dob":
+            if not form.dob.errors:
+                form.dob.fail(messages[code], ("year",))
+            continue
+        form[field].errors = [messages[code]]
 
 
 def _see_link(appointment_id: int) -> ResponseReturnValue:
@@ -211,6 +231,7 @@ def _appointment_page(
             can_issue=links.usable(record),
             form=EmptyForm(),
             problem=problem,
+            signed=services.is_signed(record),
         ),
         status,
     )
@@ -226,6 +247,8 @@ def issue(appointment_id: int) -> ResponseReturnValue:
     :raise 404: no such appointment.
     """
     record = _appointment_or_404(appointment_id)
+    if record.cancelled:
+        return _refused(record, "appointment.cancelled")
     form = ReissueForm()
     started = record.intake.status is not IntakeStatus.NOT_STARTED
     if request.method == "POST":
@@ -235,6 +258,8 @@ def issue(appointment_id: int) -> ResponseReturnValue:
             _link, token = links.issue(
                 record.id, by=current_staff().id, reason=form.reason.data or ""
             )
+        except links.AppointmentCancelledError as exc:  # cancelled since the check above
+            return _refused(record, exc.code)
         except links.AppointmentPassedError:
             return _appointment_page(
                 record,
@@ -257,6 +282,158 @@ def issue(appointment_id: int) -> ResponseReturnValue:
         services.hold_link(record.id, token, staff_id=current_staff().id, booked=False)
         return _see_link(record.id)
     return render_template("frontdesk/reissue.html", appointment=record, form=form, started=started)
+
+
+# -- Changing an appointment -----------------------------------------------------
+
+
+def change_messages() -> dict[str, str]:
+    """Why a change was refused, for each code the appointment services raise."""
+    return {
+        "appointment.cancelled": gettext(
+            "This appointment has been cancelled, so it can no longer be changed. "
+            "Nothing was changed."
+        ),
+        "appointment.signed": gettext(
+            "The patient has signed the aftercare acknowledgment, so their details can no "
+            "longer be changed: the printed acknowledgment must show who signed it. If a "
+            "detail is wrong, cancel this appointment and book a new one."
+        ),
+    }
+
+
+def _refused(record: Appointment, code: str) -> ResponseReturnValue:
+    """A change refused because the appointment moved on (a stale page): say why, change nothing."""
+    return _appointment_page(record, change_messages()[code], HTTPStatus.CONFLICT)
+
+
+def _back_to(record: Appointment, message: str) -> ResponseReturnValue:
+    """Post/redirect/get: say what was done once, on the appointment page."""
+    flash(message, "success")
+    return redirect(
+        url_for("frontdesk.appointment", appointment_id=record.id), code=HTTPStatus.SEE_OTHER
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/edit", methods=["GET", "POST"])
+def edit(appointment_id: int) -> ResponseReturnValue:
+    """Change the patient's name, date of birth, email or phone, until the acknowledgment is signed.
+
+    :raise 404: no such appointment.
+    """
+    record = _appointment_or_404(appointment_id)
+    if record.cancelled or services.is_signed(record):
+        code = "appointment.cancelled" if record.cancelled else "appointment.signed"
+        return _refused(record, code)
+    if request.method != "POST":
+        form = DetailsForm(
+            data={
+                "first_name": record.first_name,
+                "last_name": record.last_name,
+                "email": record.email or "",
+                "phone": record.phone or "",
+            }
+        )
+        return render_template("frontdesk/edit.html", appointment=record, form=form)
+    form = DetailsForm()
+    if not form.validate() and "csrf_token" in form.errors:
+        abort(HTTPStatus.BAD_REQUEST)
+    values = _typed(form, appointments.DETAIL_FIELDS)
+    if form.dob.reading is None or form.dob.reading.problem == "required":
+        # Empty boxes keep the date of birth as it is.
+        values["dob"] = record.date_of_birth.isoformat()
+    try:
+        details = appointments.parse_details(values, tz=clock.clinic_tz())
+        changed = appointments.edit_details(record.id, details, by=current_staff().id)
+    except appointments.BookingInputError as exc:
+        _show_errors(form, exc)
+    except appointments.DuplicateBookingError as exc:
+        form.first_name.errors = [booking_messages()[exc.code]]
+    except (links.AppointmentCancelledError, appointments.SignedError) as exc:
+        return _refused(record, exc.code)
+    else:
+        done = gettext("The patient's details were saved.")
+        return _back_to(record, done if changed else gettext("Nothing was changed."))
+    return (
+        render_template("frontdesk/edit.html", appointment=record, form=form),
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/reschedule", methods=["GET", "POST"])
+def reschedule(appointment_id: int) -> ResponseReturnValue:
+    """Move the appointment; its intake link follows, and lives until the new time.
+
+    :raise 404: no such appointment.
+    """
+    record = _appointment_or_404(appointment_id)
+    if record.cancelled:
+        return _refused(record, "appointment.cancelled")
+    if request.method != "POST":
+        form = RescheduleForm(
+            data={"at": clock.local(record.starts_at).strftime(appointments.TIME_FORMAT)}
+        )
+        return render_template("frontdesk/reschedule.html", appointment=record, form=form)
+    form = RescheduleForm()
+    if not form.validate():
+        abort(HTTPStatus.BAD_REQUEST)
+    try:
+        starts_at = appointments.parse_start(form.at.data or "", tz=clock.clinic_tz())
+        moved = appointments.reschedule(record.id, starts_at, by=current_staff().id)
+    except appointments.BookingInputError as exc:
+        form.at.errors = [booking_messages()[exc.errors["at"]]]
+    except appointments.DuplicateBookingError as exc:
+        form.at.errors = [booking_messages()[exc.code]]
+    except links.AppointmentCancelledError as exc:
+        return _refused(record, exc.code)
+    else:
+        if not moved:
+            return _back_to(record, gettext("Nothing was changed: that is the same time."))
+        return _back_to(
+            record,
+            gettext(
+                "The appointment was moved to %(when)s. The patient's link still works "
+                "and now lasts until the new time.",
+                when=clock.when(starts_at),
+            ),
+        )
+    return (
+        render_template("frontdesk/reschedule.html", appointment=record, form=form),
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
+def cancel(appointment_id: int) -> ResponseReturnValue:
+    """Confirm, then cancel the appointment: the link stops working; the intake is kept.
+
+    :raise 404: no such appointment.
+    """
+    record = _appointment_or_404(appointment_id)
+    form = CancelForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(HTTPStatus.BAD_REQUEST)
+        try:
+            appointments.cancel(record.id, reason=form.reason.data or "", by=current_staff().id)
+        except links.AppointmentCancelledError:
+            return _appointment_page(
+                record,
+                gettext("This appointment was already cancelled. Nothing was changed."),
+                HTTPStatus.CONFLICT,
+            )
+        return _back_to(
+            record,
+            gettext(
+                "The appointment was cancelled. The patient's link has stopped working; "
+                "anything they entered is kept."
+            ),
+        )
+    if record.cancelled:
+        return _appointment_page(
+            record, gettext("This appointment was already cancelled. Nothing was changed.")
+        )
+    return render_template("frontdesk/cancel.html", appointment=record, form=form)
 
 
 def _signed_or_404(appointment_id: int) -> services.SignedAcknowledgment:

@@ -3,7 +3,6 @@ ids, labels and ``aria-describedby``; these classes validate and carry CSRF."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -11,30 +10,20 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
+from intake.date_input import DateOfBirthField, in_the_past_and_after_1900
 from intake.forms import strip
 from intake.screening import CURRENT, MAX_DETAILS_LENGTH, Question
 
-EARLIEST_BIRTH_YEAR = 1900
-
 
 class DateOfBirthForm(FlaskForm):
-    date_of_birth = StringField(_l("Date of birth"), filters=[strip])
-
-    def validate_date_of_birth(self, field: Field) -> None:
-        text = field.data or ""
-        if not text:
-            raise StopValidation(_l("Enter your date of birth."))
-        try:
-            value = dt.date.fromisoformat(text)
-        except ValueError:
-            raise StopValidation(
-                _l("Enter your date of birth as year-month-day, for example 1985-03-27.")
-            ) from None
-        # A day of slack: "today" differs across time zones.
-        latest = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
-        if value.year < EARLIEST_BIRTH_YEAR or value > latest:
-            raise StopValidation(_l("Check the year: that date of birth is not possible."))
-        field.date = value
+    # Three boxes (day, month, year), or the single ISO field of CONTRACT
+    # section 6. A date that cannot be read is a message, never a wrong guess:
+    # the view checks a match only once this form validates.
+    date_of_birth = DateOfBirthField(
+        _l("Date of birth"),
+        validators=[in_the_past_and_after_1900],
+        required_message=_l("Enter your date of birth."),
+    )
 
 
 class YesNo:

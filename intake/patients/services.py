@@ -35,6 +35,7 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     LOCKED = "locked"
+    CANCELLED = "cancelled"  # the clinic cancelled the appointment
     NO_SESSION = "no_session"  # no (or an expired) confirmed date of birth
 
 
@@ -48,6 +49,7 @@ _STATE_REFUSAL = {
     LinkState.EXPIRED: Refusal.EXPIRED,
     LinkState.REVOKED: Refusal.REVOKED,
     LinkState.LOCKED: Refusal.LOCKED,
+    LinkState.CANCELLED: Refusal.CANCELLED,
 }
 
 

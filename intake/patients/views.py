@@ -48,6 +48,7 @@ REFUSAL_STATUS = {
     Refusal.EXPIRED: HTTPStatus.GONE,
     Refusal.REVOKED: HTTPStatus.GONE,
     Refusal.LOCKED: HTTPStatus.LOCKED,
+    Refusal.CANCELLED: HTTPStatus.GONE,
     Refusal.NO_SESSION: HTTPStatus.FORBIDDEN,
 }
 
@@ -90,10 +91,12 @@ def _check_date_of_birth(link: IntakeLink, form: DateOfBirthForm) -> ResponseRet
     if not form.validate():
         # A date that cannot be read (or a stale CSRF token) is not a wrong guess.
         return render_template("patients/identity.html", form=form)
-    result = services.confirm_identity(link.id, form.date_of_birth.date)
+    assert form.date_of_birth.data is not None  # validated
+    result = services.confirm_identity(link.id, form.date_of_birth.data)
     if isinstance(result, services.WrongDate):
         if result.locked:
             raise PatientAccessError(Refusal.LOCKED)
+        form.date_of_birth.fault()  # the whole date, not one box
         return render_template("patients/identity.html", form=form, wrong=result)
     services.bind(link, result)
     return see_other("patients.resume")

@@ -88,3 +88,11 @@ def desktop_page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def fill_date_of_birth(page: Page, iso: str) -> None:
+    """Type an ISO date into the three date-of-birth boxes (Day, Month, Year), as a person would."""
+    year, month, day = iso.split("-")
+    page.get_by_label("Day", exact=True).fill(str(int(day)))
+    page.get_by_label("Month", exact=True).fill(str(int(month)))
+    page.get_by_label("Year", exact=True).fill(year)

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from intake.clock import clinic_today
 from intake.models import Role
 from intake.screening import aftercare_hash
-from tests.browser.conftest import assert_accessible, shoot, sign_in
+from tests.browser.conftest import assert_accessible, fill_date_of_birth, shoot, sign_in
 from tests.conftest import make_appointment, make_user
 from tests.staff.conftest import make_submitted
 
@@ -84,7 +84,7 @@ def test_the_front_desk_runs_the_day_books_and_prints(
     page.goto(f"{live_server_url}/frontdesk/appointments/new")
     page.get_by_label("First name").fill("Sam")
     page.get_by_label("Last name").fill("Rivera")
-    page.get_by_label("Date of birth").fill("1985-03-09")
+    fill_date_of_birth(page, "1985-03-09")
     page.get_by_label("Appointment date and time").fill(
         f"{(today + dt.timedelta(days=7)).isoformat()}T10:30"
     )

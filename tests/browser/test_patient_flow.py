@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from intake.extensions import db
 from intake.models import Appointment, Intake, IntakeStatus
 from intake.screening import AFTERCARE, STEPS
-from tests.browser.conftest import PHONE, SERIOUS, shoot
+from tests.browser.conftest import PHONE, SERIOUS, fill_date_of_birth, shoot
 from tests.conftest import make_appointment
 
 pytestmark = pytest.mark.browser
@@ -64,7 +64,7 @@ def test_a_patient_completes_the_intake_by_tapping(app, live_server_url, no_js_p
     page.on("request", lambda request: requests.append(request.url))
 
     page.goto(f"{live_server_url}/i/{token}")
-    page.get_by_label("please enter your date of birth").fill(DOB)
+    fill_date_of_birth(page, DOB)
     page.get_by_role("button", name="Continue").tap()
     page.wait_for_url(f"{live_server_url}/intake/step/area")
     expect(page.locator("main")).to_contain_text("the skin the clinic will treat at this visit")
@@ -96,15 +96,13 @@ def test_mistakes_are_announced_and_focused(app, live_server_url, phone_page):
     page = phone_page
     token = book(app)
     page.goto(f"{live_server_url}/i/{token}")
-    page.get_by_label("please enter your date of birth").fill("1991-01-01")
+    fill_date_of_birth(page, "1991-01-01")
     page.get_by_role("button", name="Continue").tap()
     summary = page.locator(".error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_have_attribute("role", "alert")
-    expect(page.get_by_label("please enter your date of birth")).to_have_attribute(
-        "aria-invalid", "true"
-    )
-    page.get_by_label("please enter your date of birth").fill(DOB)
+    expect(page.get_by_label("Day", exact=True)).to_have_attribute("aria-invalid", "true")
+    fill_date_of_birth(page, DOB)
     page.get_by_role("button", name="Continue").tap()
     page.locator("label.choice:has(input[value='no'])").first.tap()
     page.get_by_role("button", name="Save and continue").tap()
@@ -119,11 +117,11 @@ def _pages(app: Flask, base: str, page: Page) -> Iterator[str]:
     token = book(app)
     page.goto(f"{base}/i/{token}")
     yield "identity"
-    page.get_by_label("please enter your date of birth").fill("1991-01-01")
+    fill_date_of_birth(page, "1991-01-01")
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
     yield "identity-error"
-    page.get_by_label("please enter your date of birth").fill(DOB)
+    fill_date_of_birth(page, DOB)
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
     for index, step in enumerate(STEPS):
@@ -169,7 +167,7 @@ def _pages(app: Flask, base: str, page: Page) -> Iterator[str]:
     locked = book(app, first_name="Lou")
     page.goto(f"{base}/i/{locked}")
     for _ in range(5):
-        page.get_by_label("please enter your date of birth").fill("1991-01-01")
+        fill_date_of_birth(page, "1991-01-01")
         with page.expect_navigation():
             page.get_by_role("button", name="Continue").click()
     yield "locked"

@@ -36,10 +36,14 @@ def test_opening_the_link_changes_nothing_but_an_audit_record(app, client):
         response = client.get(f"/i/{token}")
         assert response.status_code == HTTPStatus.OK
     page = response.get_data(as_text=True)
-    assert 'type="date"' in page
-    assert 'name="date_of_birth"' in page
-    assert 'autocomplete="bday"' in page
-    assert '<label for="date_of_birth">' in page
+    # Three labelled boxes in one fieldset (GOV.UK's date input).
+    assert '<fieldset class="date-input-group" role="group"' in page
+    for part in ("day", "month", "year"):
+        assert f'name="date_of_birth-{part}"' in page
+        assert f'autocomplete="bday-{part}"' in page
+        assert f'<label for="date_of_birth-{part}">' in page
+    assert page.count('inputmode="numeric"') == 3
+    assert "For example, 27 3 1985" in page
     assert "Robin" not in page and "Example" not in page
     with app.app_context():
         intake = _intake(appointment_id)
@@ -86,10 +90,10 @@ def test_unreadable_dates_get_a_message_and_do_not_count(app, client):
     _appointment_id, token = booked(app)
     for value, message in [
         ("", "Enter your date of birth."),
-        ("17/05/1990", "year-month-day"),
-        ("1990-02-30", "year-month-day"),
-        ("1850-01-01", "not possible"),
-        ("2999-01-01", "not possible"),
+        ("17/05/1990", "Date of birth must be a real date"),
+        ("1990-02-30", "Date of birth must be a real date"),
+        ("1850-01-01", "Date of birth must be 1900 or later"),
+        ("2999-01-01", "Date of birth must be in the past"),
     ]:
         response = client.post(f"/i/{token}", data={"date_of_birth": value})
         assert response.status_code == HTTPStatus.OK
@@ -98,6 +102,7 @@ def test_unreadable_dates_get_a_message_and_do_not_count(app, client):
         assert 'class="error-summary"' in page
         assert 'aria-invalid="true"' in page
         assert 'aria-describedby="date_of_birth-hint date_of_birth-error"' in page
+        assert 'href="#date_of_birth-' in page  # the summary leads to a box
         assert "<title>Error:" in page
     with app.app_context():
         assert db.session.execute(sa.select(IntakeLink.failed_attempts)).scalar_one() == 0
@@ -214,7 +219,9 @@ def test_an_unreadable_date_is_not_put_back_into_the_date_box(app, client):
     client.get(f"/i/{token}")
     page = client.post(f"/i/{token}", data={"date_of_birth": "not-a-date"}).get_data(as_text=True)
     assert 'value="not-a-date"' not in page
-    assert 'id="date_of_birth" name="date_of_birth" value=""' in page
-    # A real (wrong) date is kept as typed.
+    assert 'name="date_of_birth-day" value=""' in page
+    # A real (wrong) date is put back into the boxes.
     page = client.post(f"/i/{token}", data={"date_of_birth": "1990-01-02"}).get_data(as_text=True)
-    assert 'value="1990-01-02"' in page
+    assert 'name="date_of_birth-day" value="2"' in page
+    assert 'name="date_of_birth-month" value="1"' in page
+    assert 'name="date_of_birth-year" value="1990"' in page

@@ -194,7 +194,9 @@ def test_booking_reports_every_wrong_field_and_keeps_what_was_typed(client, desk
     data = {
         "first_name": "",
         "last_name": "Lopez",
-        "dob": "12/04/1990",
+        "dob-day": "12",
+        "dob-month": "13",
+        "dob-year": "1990",
         "at": "2020-01-01T09:00",
         "email": "not-an-email",
         "phone": "call me",
@@ -205,13 +207,17 @@ def test_booking_reports_every_wrong_field_and_keeps_what_was_typed(client, desk
     assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
     page = visible(response)
     assert "Enter the patient's first name." in page
-    assert "Enter the date of birth as a date, like 1990-04-12." in page
+    assert "Date of birth must be a real date" in page
     assert "That time has already passed." in page
     assert "Enter a valid email address" in page
     assert "Enter a phone number with digits" in page
     body = response.get_data(as_text=True)
-    for value in ("Lopez", "12/04/1990", "2020-01-01T09:00", "not-an-email", "call me"):
+    for value in ("Lopez", "2020-01-01T09:00", "not-an-email", "call me"):
         assert f'value="{value}"' in body
+    assert 'name="dob-day" value="12"' in body and 'name="dob-month" value="13"' in body
+    # Only the month box is marked as wrong.
+    assert re.search(r'name="dob-month"[^>]*aria-invalid="true"', body)
+    assert not re.search(r'name="dob-day"[^>]*aria-invalid', body)
     assert count(Appointment) == 0
 
 
@@ -219,7 +225,7 @@ def test_booking_refuses_a_future_date_of_birth_and_a_duplicate(client, desk):
     at = local_day(4).isoformat() + "T11:00"
     data = {"first_name": "Ana", "last_name": "Lopez", "dob": "2999-01-01", "at": at}
     response = client.post("/frontdesk/appointments/new", data=data)
-    assert "The date of birth must be before today." in visible(response)
+    assert "Date of birth must be in the past" in visible(response)
 
     data["dob"] = "1990-04-12"
     assert client.post("/frontdesk/appointments/new", data=data).status_code == 303
@@ -231,9 +237,9 @@ def test_booking_refuses_a_future_date_of_birth_and_a_duplicate(client, desk):
 
 def test_the_booking_form_has_every_field(client, desk):
     body = client.get("/frontdesk/appointments/new").get_data(as_text=True)
-    for name in ("first_name", "last_name", "dob", "at", "email", "phone"):
+    for name in ("first_name", "last_name", "dob-day", "dob-month", "dob-year", "at", "email"):
         assert f'name="{name}"' in body
-    assert 'type="datetime-local"' in body and 'type="date"' in body
+    assert 'type="datetime-local"' in body and 'type="date"' not in body
 
 
 # -- Links -------------------------------------------------------------------------
@@ -351,9 +357,11 @@ def test_with_csrf_on_booking_and_links_work_only_with_the_forms_token(client, d
     assert client.post(url, data={"csrf_token": csrf_token_from(page)}).status_code == 303
 
 
-def test_the_booking_date_picker_offers_no_date_of_birth_after_today(client, desk):
+def test_the_booking_date_of_birth_is_three_boxes_for_staff_without_autofill(client, desk):
     page = client.get("/frontdesk/appointments/new").get_data(as_text=True)
-    field = re.search(r'<input[^>]*name="dob"[^>]*>', page).group(0)
-    assert f'max="{local_day(0).isoformat()}"' in field
-    assert 'min="1900-01-01"' in field
-    assert "9999" not in field
+    for part in ("day", "month", "year"):
+        field = re.search(rf'<input[^>]*name="dob-{part}"[^>]*>', page).group(0)
+        assert 'inputmode="numeric"' in field
+        # Staff type the patient's date, not their own: no birthday autofill.
+        assert 'autocomplete="off"' in field
+    assert "9999" not in page
