@@ -454,3 +454,30 @@ class AuditEvent(Model):
     hash_scheme: Mapped[str] = mapped_column(sa.String(16), server_default="sha256-v1")
 
     actor: Mapped[User | None] = relationship()
+
+
+class HeldSecret(Model):
+    """A secret made by a POST, sealed, held for the one page that shows it.
+
+    A temporary password (new account, password reset) or a set of recovery
+    codes crosses the post/redirect/get this way: the POST seals it here and
+    puts a random nonce in the browser's session (only its hash is kept); the
+    page it redirects to opens it once, for that browser and that viewer,
+    within minutes, and wipes it. A reload finds it taken.
+    """
+
+    __tablename__ = "held_secrets"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('temporary_password', 'recovery_codes')", name="kind_known"
+        ),
+    )
+
+    id: Mapped[int_pk]
+    nonce_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    viewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    sealed: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[created_now]
+    shown_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

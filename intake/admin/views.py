@@ -11,11 +11,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from wtforms.fields.choices import SelectChoice
 
-from intake import audit
+from intake import audit, held
 from intake.admin import services
 from intake.admin.forms import AuditFilterForm, NewUserForm, RoleForm
 from intake.extensions import db
 from intake.forms import EmptyForm
+from intake.held import Held
 from intake.models import AuditEvent, Role, User
 from intake.users import UserInputError, role_labels
 from intake.users import current_staff as me
@@ -57,10 +58,27 @@ def new_user() -> ResponseReturnValue:
         except UserInputError as exc:
             form.email.errors.append(_email_problem(exc, form.email.data))
         else:
-            return render_template(
-                "admin/temporary_password.html", user=user, password=password, created=True
-            )
+            held.hold(Held.TEMPORARY_PASSWORD, password, subject_id=user.id, viewer_id=me().id)
+            return redirect(url_for("admin.temporary_password", user_id=user.id, new=1))
     return render_template("admin/new_user.html", form=form)
+
+
+@bp.get(f"/users/{USER_ID}/temporary-password")
+def temporary_password(user_id: int) -> ResponseReturnValue:
+    """Show a new temporary password once, after the POST that made it redirected here.
+
+    A reload (or any later visit) finds it gone and says how to make another.
+
+    :raise 404: no such account.
+    """
+    account = _user_or_404(user_id)
+    password = held.take(Held.TEMPORARY_PASSWORD, subject_id=account.id, viewer_id=me().id)
+    return render_template(
+        "admin/temporary_password.html",
+        user=account,
+        password=password,
+        created=request.args.get("new") == "1",
+    )
 
 
 def _email_problem(exc: UserInputError, email: str) -> str:
@@ -192,9 +210,8 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     if not EmptyForm().validate():
         return redirect(url_for("admin.user", user_id=account.id))
     password = services.reset_password(account, by=me())
-    return render_template(
-        "admin/temporary_password.html", user=account, password=password, created=False
-    )
+    held.hold(Held.TEMPORARY_PASSWORD, password, subject_id=account.id, viewer_id=me().id)
+    return redirect(url_for("admin.temporary_password", user_id=account.id))
 
 
 # -- Audit log ---------------------------------------------------------------------

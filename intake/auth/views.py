@@ -24,7 +24,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user, login_user, logout_user
 
-from intake import audit
+from intake import audit, held
 from intake.auth import devices, guard, sessions, throttle, totp
 from intake.auth.forms import (
     EmptyForm,
@@ -35,6 +35,7 @@ from intake.auth.forms import (
     SignInCodeForm,
 )
 from intake.extensions import db
+from intake.held import Held
 from intake.models import Role, User, utcnow
 from intake.passwords import (
     WeakPasswordError,
@@ -383,13 +384,13 @@ def two_factor() -> ResponseReturnValue:
                 actor_id=user.id,
                 target=("user", user.id),
             )
-            codes = _new_recovery_codes(user)
+            _hold_new_recovery_codes(user)
             session.pop(sessions.ENROLLING_SECRET, None)
             flash(
                 gettext("Your authenticator app is set up. Sign-in will ask for its code."),
                 "info",
             )
-            return render_template("auth/recovery_codes.html", codes=codes)
+            return redirect(url_for("auth.recovery_codes"))
     uri = pyotp.TOTP(secret).provisioning_uri(
         name=user.email, issuer_name=current_app.config["INTAKE_CLINIC_NAME"]
     )
@@ -404,7 +405,8 @@ def two_factor() -> ResponseReturnValue:
     )
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def _hold_new_recovery_codes(user: User) -> None:
+    """Make new recovery codes, audited, held for the page the POST redirects to."""
     codes = totp.new_recovery_codes(user.id)
     audit.record(
         audit.Action.RECOVERY_CODES_GENERATED,
@@ -413,20 +415,29 @@ def _new_recovery_codes(user: User) -> list[str]:
         target=("user", user.id),
         count=len(codes),
     )
-    return codes
+    held.hold(Held.RECOVERY_CODES, "\n".join(codes), subject_id=user.id, viewer_id=user.id)
 
 
-@bp.post("/account/recovery-codes")
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
 def recovery_codes() -> ResponseReturnValue:
-    """Replace the recovery codes with ten new ones (asks for the password)."""
+    """POST: replace the recovery codes with ten new ones (asks for the password).
+
+    GET: show codes just made, once (post/redirect/get); a reload finds them gone.
+    """
     user: User = me()
+    if request.method != "POST":
+        codes = held.take(Held.RECOVERY_CODES, subject_id=user.id, viewer_id=user.id)
+        return render_template(
+            "auth/recovery_codes.html", codes=codes.split("\n") if codes else None
+        )
     form = PasswordConfirmForm()
     if not user.totp_secret:
         return redirect(url_for("auth.account"))
     if not form.validate() or not verify_password(user.password_hash, form.password.data):
         flash(gettext("That is not your password; your recovery codes are unchanged."), "error")
         return redirect(url_for("auth.account"))
-    return render_template("auth/recovery_codes.html", codes=_new_recovery_codes(user))
+    _hold_new_recovery_codes(user)
+    return redirect(url_for("auth.recovery_codes"))
 
 
 def _enrolment_secret(user: User, nonce: str) -> str:

@@ -20,7 +20,7 @@ from intake import decisions
 from intake.extensions import db
 from intake.models import IntakeStatus, Role
 from intake.screening import STEPS
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import fill_date_of_birth, sign_in
 from tests.browser.test_patient_pages import DOB, axe_clean, book
 from tests.conftest import make_user
 from tests.staff.conftest import make_submitted
@@ -148,7 +148,7 @@ def test_focus_rings_on_patient_pages_stand_out_at_3_to_1(app: Flask, live_serve
     page.goto(f"{live_server_url}/i/{book(app)}")
     controls = assert_rings_contrast(page, "identity")
     assert any(control.startswith("a.skip") for control in controls)
-    page.get_by_label("please enter your date of birth").fill(DOB)
+    fill_date_of_birth(page, DOB)
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
     # Every radio, the details box a "yes" opens, the buttons, the footer's phone link.

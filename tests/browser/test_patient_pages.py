@@ -17,7 +17,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from intake.screening import AFTERCARE, STEPS
-from tests.browser.conftest import PHONE, assert_accessible, shoot
+from tests.browser.conftest import PHONE, assert_accessible, fill_date_of_birth, shoot
 from tests.conftest import make_appointment
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def book(app: Flask) -> str:
 
 def open_intake(page: Page, base: str, token: str) -> None:
     page.goto(f"{base}/i/{token}")
-    page.get_by_label("please enter your date of birth").fill(DOB)
+    fill_date_of_birth(page, DOB)
     with page.expect_navigation():
         page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{base}/intake/step/{STEPS[0].id}")

@@ -33,7 +33,9 @@ def enrol(client, user, password: str = STAFF_PASSWORD):
     html = client.get("/account/two-factor").get_data(as_text=True)
     secret = SECRET_RE.search(html).group(1).replace(" ", "")
     response = client.post(
-        "/account/two-factor", data={"code": pyotp.TOTP(secret).now(), "password": password}
+        "/account/two-factor",
+        data={"code": pyotp.TOTP(secret).now(), "password": password},
+        follow_redirects=True,
     )
     return secret, response
 
@@ -97,7 +99,9 @@ def test_regenerating_recovery_codes_asks_for_the_password_and_replaces_them(cli
     old = CODE_RE.findall(response.get_data(as_text=True))
     refused = client.post("/account/recovery-codes", data={"password": "wrong wrong wrong wrong"})
     assert refused.status_code == HTTPStatus.FOUND
-    made = client.post("/account/recovery-codes", data={"password": STAFF_PASSWORD})
+    made = client.post(
+        "/account/recovery-codes", data={"password": STAFF_PASSWORD}, follow_redirects=True
+    )
     new = CODE_RE.findall(made.get_data(as_text=True))
     assert len(new) == 10
     assert not set(new) & set(old)

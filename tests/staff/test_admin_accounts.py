@@ -53,7 +53,9 @@ def test_create_account_shows_a_temporary_password_once_and_forces_a_change(
     client, client_for, admin
 ):
     response = client.post(
-        "/admin/users/new", data={"email": "New.Person@Clinic.test", "role": "clinician"}
+        "/admin/users/new",
+        data={"email": "New.Person@Clinic.test", "role": "clinician"},
+        follow_redirects=True,
     )
     assert response.status_code == HTTPStatus.OK
     password = temporary_password(response.get_data(as_text=True))
@@ -176,7 +178,7 @@ def test_reset_password_forces_a_new_one_and_ends_sessions(client, client_for, a
     person = make_user(Role.FRONT_DESK)
     theirs = client_for()
     login_as(theirs, person)
-    response = client.post(f"/admin/users/{person.id}/reset-password")
+    response = client.post(f"/admin/users/{person.id}/reset-password", follow_redirects=True)
     assert response.status_code == HTTPStatus.OK
     password = temporary_password(response.get_data(as_text=True))
     assert theirs.get("/account").status_code == HTTPStatus.FOUND

@@ -33,9 +33,11 @@ def enrol(client, user) -> str:
     assert 'src="data:image/svg+xml' in html
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
     response = client.post(
-        "/account/two-factor", data={"code": pyotp.TOTP(secret).now(), "password": STAFF_PASSWORD}
+        "/account/two-factor",
+        data={"code": pyotp.TOTP(secret).now(), "password": STAFF_PASSWORD},
+        follow_redirects=True,
     )
-    # The answer is the page with the recovery codes, shown this once.
+    # It leads to the page with the recovery codes, shown this once.
     assert response.status_code == HTTPStatus.OK
     assert "Your recovery codes" in response.get_data(as_text=True)
     stored = reload(user.id).totp_secret
