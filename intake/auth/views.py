@@ -398,7 +398,10 @@ def two_factor() -> ResponseReturnValue:
         "auth/two_factor.html",
         form=form,
         qr=qr,
-        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        # In fours to read and type, each group kept whole on a narrow screen;
+        # the plain key is in a read-only field, to select or copy.
+        secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
+        secret=secret,
         failed=failed,
         compulsory=guard.needs_compulsory_totp(user),
     )

@@ -20,7 +20,8 @@ from tests.staff.conftest import _fresh_g_per_request, login_as, sign_in  # noqa
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
-SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
+# The plain key, in the set-up page's read-only field.
+SECRET_RE = re.compile(r'id="setup-key-plain"[^>]*value="([A-Z2-7]+)"')
 CODE_RE = re.compile(r'<code class="recovery-code">([a-z2-7-]+)</code>')
 
 
