@@ -102,7 +102,8 @@ def temporary_password(user_id: int) -> ResponseReturnValue:
     :raise 404: no such account.
     """
     account = _user_or_404(user_id)
-    held = session.pop(HELD_PASSWORD, None)
+    # Only a GET takes it: a HEAD (a prefetch, a link checker) leaves it for the page.
+    held = session.pop(HELD_PASSWORD, None) if request.method == "GET" else None
     password, created = None, False
     if isinstance(held, dict) and held.get("uid") == account.id:
         created = bool(held.get("created"))

@@ -267,3 +267,11 @@ def test_the_audit_page_shows_the_scheme_marker_in_words(client, admin):
     db.session.commit()
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "Audit log switched to keyed hashes" in html
+
+
+def test_a_head_request_does_not_use_up_the_one_showing(client, admin):
+    person = make_user(Role.FRONT_DESK)
+    client.post(f"/admin/users/{person.id}/reset-password")
+    target = f"/admin/users/{person.id}/temporary-password"
+    assert client.head(target).status_code == HTTPStatus.OK
+    assert 'id="temporary-password"' in client.get(target).get_data(as_text=True)
