@@ -43,6 +43,7 @@ from intake.passwords import (
     needs_rehash,
     verify_password,
 )
+from intake.sealed import InvalidToken, seal, unseal
 from intake.users import current_staff as me
 from intake.users import find_by_email, role_labels
 
@@ -358,7 +359,11 @@ def two_factor() -> ResponseReturnValue:
     """Enrol an authenticator app: scan the QR code, confirm with a code and the password."""
     user: User = me()
     if user.totp_secret:
-        flash(gettext("An authenticator app is already set up for your account."), "info")
+        codes = _held_recovery_codes(user)
+        if codes is not None:
+            return render_template("auth/recovery_codes.html", codes=codes)
+        if request.method == "GET":  # not for a HEAD (a prefetch): no one would read it
+            flash(gettext("An authenticator app is already set up for your account."), "info")
         return redirect(url_for("auth.account"))
     form = EnrolForm()
     nonce = session.get(sessions.ENROLLING_SECRET)
@@ -389,7 +394,10 @@ def two_factor() -> ResponseReturnValue:
                 gettext("Your authenticator app is set up. Sign-in will ask for its code."),
                 "info",
             )
-            return render_template("auth/recovery_codes.html", codes=codes)
+            # Post/redirect/get: the codes cross the redirect sealed in the
+            # session, and the page after it shows them once.
+            session[HELD_RECOVERY_CODES] = {"uid": user.id, "sealed": seal(" ".join(codes))}
+            return redirect(url_for("auth.two_factor"))
     uri = pyotp.TOTP(secret).provisioning_uri(
         name=user.email, issuer_name=current_app.config["INTAKE_CLINIC_NAME"]
     )
@@ -405,6 +413,23 @@ def two_factor() -> ResponseReturnValue:
         failed=failed,
         compulsory=guard.needs_compulsory_totp(user),
     )
+
+
+HELD_RECOVERY_CODES = "held_recovery_codes"
+HELD_RECOVERY_CODES_SECONDS = 10 * 60
+
+
+def _held_recovery_codes(user: User) -> list[str] | None:
+    """Take the recovery codes just made out of the session (a GET only; once), or None."""
+    if request.method != "GET":
+        return None
+    held = session.pop(HELD_RECOVERY_CODES, None)
+    if not isinstance(held, dict) or held.get("uid") != user.id:
+        return None
+    try:
+        return unseal(str(held.get("sealed")), max_age=HELD_RECOVERY_CODES_SECONDS).split()
+    except InvalidToken:
+        return None
 
 
 def _new_recovery_codes(user: User) -> list[str]:

@@ -33,8 +33,11 @@ def reload(user_id: int) -> User:
 def enrol(client, user, password: str = STAFF_PASSWORD):
     html = client.get("/account/two-factor").get_data(as_text=True)
     secret = SECRET_RE.search(html).group(1).replace(" ", "")
+    # A success redirects to the page that shows the recovery codes once.
     response = client.post(
-        "/account/two-factor", data={"code": pyotp.TOTP(secret).now(), "password": password}
+        "/account/two-factor",
+        data={"code": pyotp.TOTP(secret).now(), "password": password},
+        follow_redirects=True,
     )
     return secret, response
 

@@ -38,9 +38,16 @@ def enrol(client, user) -> str:
     response = client.post(
         "/account/two-factor", data={"code": pyotp.TOTP(secret).now(), "password": STAFF_PASSWORD}
     )
-    # The answer is the page with the recovery codes, shown this once.
-    assert response.status_code == HTTPStatus.OK
-    assert "Your recovery codes" in response.get_data(as_text=True)
+    # Post/redirect/get: the page it leads to shows the recovery codes, this once.
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.headers["Location"] == "/account/two-factor"
+    shown = client.get("/account/two-factor")
+    assert shown.status_code == HTTPStatus.OK
+    assert "Your recovery codes" in shown.get_data(as_text=True)
+    # A reload shows them no more: it leads back to the account page.
+    again = client.get("/account/two-factor")
+    assert again.status_code == HTTPStatus.FOUND
+    assert again.headers["Location"] == "/account"
     stored = reload(user.id).totp_secret
     assert stored != secret  # encrypted at rest
     assert totp.decrypt(stored) == secret
