@@ -75,7 +75,7 @@ def test_the_queue_puts_risk_first_with_counts_and_the_intake_has_contact_links(
     expect(rows.nth(1)).to_contain_text("Pia Example")
     fits_the_width(page)
     assert_accessible(page)
-    shoot(page, f"staff-queue-by-risk-{width}.png")
+    shoot(page, f"staff-queue-by-risk-{width.removesuffix('_page')}.png")
 
     page.get_by_role("link", name="Cai Example").click()
     phone = page.get_by_role("link", name="+44 20 7946 0018")
@@ -135,7 +135,7 @@ def test_admin_confirms_before_deactivating_and_resetting_and_sees_who_did_what(
     expect(activity.first).to_contain_text(admin)
     fits_the_width(page)
     assert_accessible(page)
-    shoot(page, f"staff-admin-user-activity-{width}.png")
+    shoot(page, f"staff-admin-user-activity-{width.removesuffix('_page')}.png")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -197,7 +197,7 @@ def test_the_setup_key_is_grouped_never_split_and_can_be_copied(
     expect(page.get_by_role("status").filter(has_text="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == key
     assert_accessible(page)
-    shoot(page, f"staff-totp-setup-{width}.png")
+    shoot(page, f"staff-totp-setup-{width.removesuffix('_page')}.png")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
