@@ -179,13 +179,17 @@ class AuditFilter:
         return query
 
     def detail(self) -> dict[str, Any]:
-        """The filter as an audit event's detail: ids, a tag and instants, nothing personal."""
-        return {
+        """The filter as an audit event's detail: ids, a tag and instants, nothing personal.
+
+        Only the parts set: no key means no restriction.
+        """
+        parts = {
             "actor": self.actor_id,
             "filter_action": self.action,
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None,
         }
+        return {key: value for key, value in parts.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)

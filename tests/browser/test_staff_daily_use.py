@@ -167,7 +167,9 @@ def test_the_audit_log_links_records_and_exports_csv(
 
     page.reload()
     expect(page.locator("table.audit tbody tr").first).to_contain_text("Audit log exported (CSV)")
+    fits_the_width(page)
     assert_accessible(page)
+    shoot(page, f"staff-admin-audit-links-{width.removesuffix('_page')}.png")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
