@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intake import bad_input, clock, log_redaction, phone, unit_of_work
+from intake import bad_input, clock, errors, log_redaction, phone, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
 from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -188,6 +188,9 @@ def register_handlers(app: Flask) -> None:
         return render_template("errors/error.html", code=400, message=message), 400
 
     def http_error(error: HTTPException) -> ResponseReturnValue:
+        if error.code == 429:
+            # Worded per audience (patient, staff, API), with Retry-After.
+            return errors.too_many_requests(errors.retry_after_seconds())
         if request.path.startswith("/api/"):
             # Even where no API route matched (a path the router cannot
             # parse), an API client gets JSON, never an HTML page.

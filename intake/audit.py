@@ -83,6 +83,7 @@ class Action(StrEnum):
     API_INTAKE_READ = "api.intake_read"
     # The audit trail itself
     AUDIT_SCHEME_CHANGED = "audit.scheme_changed"
+    AUDIT_EXPORTED = "audit.exported"
 
 
 class ActorKind(StrEnum):

@@ -2,9 +2,20 @@
 
 A service says *what* went wrong with a code; the page, the API or the command
 line says it in its own words (and language). Nothing matches on messages.
+
+Also the one 429 answer (:func:`too_many_requests`), worded for whoever hit
+the limit: a patient, staff or an API client.
 """
 
 from __future__ import annotations
+
+import math
+import time
+from enum import StrEnum
+from http import HTTPStatus
+
+from flask import Response, jsonify, make_response, render_template, request
+from flask_babel import ngettext
 
 
 class ServiceError(Exception):
@@ -32,3 +43,74 @@ class ConflictError(ServiceError):
 
 class NotFoundError(ServiceError):
     code = "not_found"
+
+
+# -- Too many requests: one answer per audience -----------------------------------
+
+
+class Audience(StrEnum):
+    """Who a refusal is written for: the wording, and the format, follow."""
+
+    PATIENT = "patient"
+    STAFF = "staff"
+    API = "api"
+
+
+def audience() -> Audience:
+    """Return who the current request is from, by the route it reached (or tried to).
+
+    The API (and any client that sent JSON or asks for it, such as a script
+    signing in) gets JSON; patient pages (the link, the intake) get the
+    patient's wording; everything else, sign-in included, is staff.
+    """
+    from intake.auth.access import Open, access_for
+
+    if request.path.startswith("/api/") or request.is_json:
+        return Audience.API
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if best == "application/json" and not request.accept_mimetypes.accept_html:
+        return Audience.API
+    if request.endpoint and access_for(request.endpoint) is Open.PATIENT:
+        return Audience.PATIENT
+    return Audience.STAFF
+
+
+def retry_after_seconds(default: int | None = None) -> int | None:
+    """Return how long until the limit this request hit lets it through again, in seconds."""
+    from intake.extensions import limiter
+
+    current = limiter.current_limit if limiter.enabled else None
+    if current is not None and current.breached:
+        return max(1, math.ceil(current.reset_at - time.time()))
+    return default
+
+
+def too_many_requests(retry_after: int | None) -> Response:
+    """Answer 429 in the words (or JSON) of the request's audience, with ``Retry-After``.
+
+    Patients are told calmly to wait and that nothing they answered is lost,
+    with the clinic's phone; staff how long to wait and that an admin can
+    unlock the account; API clients get JSON. Never a name or an email.
+    """
+    minutes = max(1, math.ceil((retry_after or 60) / 60))
+    who = audience()
+    if who is Audience.API:
+        response = jsonify(
+            {
+                "error": "too_many_requests",
+                "message": ngettext(
+                    "Too many attempts. Try again in %(num)d minute.",
+                    "Too many attempts. Try again in %(num)d minutes.",
+                    minutes,
+                ),
+                "retry_after": retry_after,
+            }
+        )
+    else:
+        response = make_response(
+            render_template("errors/429.html", audience=who.value, minutes=minutes)
+        )
+    response.status_code = HTTPStatus.TOO_MANY_REQUESTS
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response

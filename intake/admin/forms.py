@@ -11,7 +11,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from intake.forms import plausible_day, strip
 from intake.models import Role
 
+# The empty first option is the placeholder a `<select required>` needs: nothing
+# is chosen until the admin chooses, so a missing role fails in the browser and
+# here (DataRequired), with the message below.
 ROLE_CHOICES = [
+    SelectChoice("", _l("Choose a role")),
     SelectChoice(Role.FRONT_DESK.value, _l("Front desk")),
     SelectChoice(Role.CLINICIAN.value, _l("Clinician")),
     SelectChoice(Role.ADMIN.value, _l("Admin")),

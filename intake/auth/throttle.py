@@ -22,11 +22,12 @@ import hashlib
 import math
 import time
 
-from flask import current_app, render_template, request
+from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from limits import RateLimitItem, parse
 
 from intake import audit
+from intake.errors import too_many_requests
 from intake.extensions import client_address, limiter
 
 SCOPE = "sign-in"
@@ -80,11 +81,8 @@ def refused(email: str | None, *, by_address: bool) -> ResponseReturnValue | Non
                 by=kind,
             )
             retry_after = max(1, math.ceil(reset - time.time()))
-            return (
-                render_template("errors/error.html", code=429, message=None),
-                429,
-                {"Retry-After": str(retry_after)},
-            )
+            # Staff wording (or JSON for a script), never the patients'.
+            return too_many_requests(retry_after)
     return None
 
 

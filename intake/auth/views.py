@@ -359,7 +359,8 @@ def two_factor() -> ResponseReturnValue:
     """Enrol an authenticator app: scan the QR code, confirm with a code and the password."""
     user: User = me()
     if user.totp_secret:
-        flash(gettext("An authenticator app is already set up for your account."), "info")
+        if request.method == "GET":  # not for a HEAD (a prefetch): no one would read it
+            flash(gettext("An authenticator app is already set up for your account."), "info")
         return redirect(url_for("auth.account"))
     form = EnrolForm()
     nonce = session.get(sessions.ENROLLING_SECRET)
@@ -399,7 +400,10 @@ def two_factor() -> ResponseReturnValue:
         "auth/two_factor.html",
         form=form,
         qr=qr,
-        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        # In fours to read and type, each group kept whole on a narrow screen;
+        # the plain key is in a read-only field, to select or copy.
+        secret_groups=[secret[i : i + 4] for i in range(0, len(secret), 4)],
+        secret=secret,
         failed=failed,
         compulsory=guard.needs_compulsory_totp(user),
     )
@@ -426,7 +430,12 @@ def recovery_codes() -> ResponseReturnValue:
     """
     user: User = me()
     if request.method != "POST":
-        codes = held.take(Held.RECOVERY_CODES, subject_id=user.id, viewer_id=user.id)
+        # Taken by a GET only: a HEAD (a prefetch) would use up the one showing.
+        codes = (
+            held.take(Held.RECOVERY_CODES, subject_id=user.id, viewer_id=user.id)
+            if request.method == "GET"
+            else None
+        )
         return render_template(
             "auth/recovery_codes.html", codes=codes.split("\n") if codes else None
         )

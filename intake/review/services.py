@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 from intake import audit
 from intake.extensions import db
@@ -107,26 +108,65 @@ class QueueEntry:
     latest: Decision | None
 
 
-def queue(
-    statuses: frozenset[IntakeStatus], *, since: dt.datetime, limit: int = 200
-) -> tuple[list[QueueEntry], list[QueueEntry]]:
-    """Return intakes in ``statuses``: those from ``since`` on, soonest first, and earlier ones.
+def severity_rank(dialect: str) -> sa.ColumnElement[int]:
+    """Return the intake's most serious stored flag as a rank, computed in SQL.
 
-    Earlier ones (appointment already passed) come most recent first.
+    0: a contraindication, 1: a precaution, 2: neither. Severity is not a
+    column: it is read from the flags stored at submission (JSON), so that
+    ordering by it needs no migration and follows the stored flags exactly.
+    PostgreSQL tests containment in ``jsonb``; SQLite walks the array with
+    ``json_each``. Both are evaluated only on the rows the status filter (an
+    index) already chose.
+    """
+
+    def has(severity: Severity) -> sa.ColumnElement[bool]:
+        if dialect == "postgresql":
+            return sa.type_coerce(Intake.flags, JSONB).contains([{"severity": severity.value}])
+        each = sa.func.json_each(Intake.flags).table_valued("value").alias("flag")
+        return sa.exists(
+            sa.select(1)
+            .select_from(each)
+            .where(sa.func.json_extract(each.c.value, "$.severity") == severity.value)
+        )
+
+    return sa.case(
+        (has(Severity.CONTRAINDICATION), 0),
+        (has(Severity.PRECAUTION), 1),
+        else_=2,
+    )
+
+
+def queue(
+    statuses: frozenset[IntakeStatus],
+    *,
+    since: dt.datetime,
+    limit: int = 200,
+    by_risk: bool = True,
+) -> tuple[list[QueueEntry], list[QueueEntry]]:
+    """Return intakes in ``statuses``: those from ``since`` on, and earlier ones.
+
+    With ``by_risk``, contraindications come first, then precautions, then
+    the rest; within each, today and later are soonest first and earlier ones
+    (appointment already passed) most recent first. Without it, by time only.
+    The order is the database's, so the page reads at most ``limit`` rows per
+    list however many intakes wait.
     """
     base = (
         sa.select(Intake, Appointment)
         .join(Appointment, Intake.appointment_id == Appointment.id)
         .where(Intake.status.in_(statuses))
     )
+    risk: tuple[sa.ColumnElement[int], ...] = ()
+    if by_risk:
+        risk = (severity_rank(db.session.get_bind().dialect.name),)
     upcoming = db.session.execute(
         base.where(Appointment.starts_at >= since)
-        .order_by(Appointment.starts_at, Appointment.id)
+        .order_by(*risk, Appointment.starts_at, Appointment.id)
         .limit(limit)
     ).all()
     earlier = db.session.execute(
         base.where(Appointment.starts_at < since)
-        .order_by(Appointment.starts_at.desc(), Appointment.id.desc())
+        .order_by(*risk, Appointment.starts_at.desc(), Appointment.id.desc())
         .limit(limit)
     ).all()
     latest = _latest_decisions([row.Intake.id for row in (*upcoming, *earlier)])
@@ -134,6 +174,36 @@ def queue(
         [_entry(row.Intake, row.Appointment, latest) for row in upcoming],
         [_entry(row.Intake, row.Appointment, latest) for row in earlier],
     )
+
+
+def tab_counts(
+    tabs: Mapping[str, frozenset[IntakeStatus]],
+    *,
+    waiting: frozenset[IntakeStatus],
+    since: dt.datetime,
+) -> dict[str, int]:
+    """Count each tab's intakes in two statements, however many tabs or intakes.
+
+    Intakes waiting for a decision (``waiting``) are counted whenever their
+    appointment is; the others (ready, decided: history that only grows)
+    from ``since`` on, which is what their tab lists first.
+    """
+    by_status: dict[IntakeStatus, int] = {}
+    waiting_rows = db.session.execute(
+        sa.select(Intake.status, sa.func.count())
+        .where(Intake.status.in_(waiting))
+        .group_by(Intake.status)
+    ).all()
+    others = frozenset().union(*tabs.values()) - waiting
+    upcoming_rows = db.session.execute(
+        sa.select(Intake.status, sa.func.count())
+        .join(Appointment, Intake.appointment_id == Appointment.id)
+        .where(Intake.status.in_(others), Appointment.starts_at >= since)
+        .group_by(Intake.status)
+    ).all()
+    for status, number in (*waiting_rows, *upcoming_rows):
+        by_status[IntakeStatus(status)] = number
+    return {key: sum(by_status.get(s, 0) for s in statuses) for key, statuses in tabs.items()}
 
 
 def _entry(intake: Intake, appointment: Appointment, latest: dict[int, Decision]) -> QueueEntry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -30,6 +31,13 @@ TABS: dict[str, frozenset[IntakeStatus]] = {
         }
     ),
 }
+
+
+# Tabs whose intakes wait for a clinician: listed most serious first, and
+# counted whenever their appointment is (the others list by time, and count
+# from today on: they are history that only grows).
+WAITING_TABS = ("needs_review", "deferred")
+WAITING: frozenset[IntakeStatus] = frozenset().union(*(TABS[key] for key in WAITING_TABS))
 
 
 def tab_labels() -> dict[str, str]:
@@ -62,9 +70,16 @@ def severity_labels() -> dict[str, str]:
     }
 
 
+def tel_href(phone: str) -> str:
+    """Return a ``tel:`` URI for a phone number as typed (digits and a leading +; RFC 3966)."""
+    digits = re.sub(r"[^0-9]", "", phone)
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"
+
+
 @bp.context_processor
 def helpers() -> dict[str, object]:
     return {
+        "tel_href": tel_href,
         "status_labels": status_labels(),
         "severity_labels": severity_labels(),
         "outcome_labels": outcome_labels(),
@@ -73,16 +88,19 @@ def helpers() -> dict[str, object]:
 
 @bp.get("/")
 def queue() -> ResponseReturnValue:
-    """List intakes waiting for a clinician, soonest appointment first."""
+    """List intakes waiting for a clinician: contraindications, then precautions, soonest first."""
     tab = request.args.get("show", "needs_review")
     if tab not in TABS:
         tab = "needs_review"
     since, _ = clock.day_bounds(clock.clinic_today())
-    upcoming, earlier = services.queue(TABS[tab], since=since)
+    by_risk = tab in WAITING_TABS
+    upcoming, earlier = services.queue(TABS[tab], since=since, by_risk=by_risk)
     return render_template(
         "review/queue.html",
         tab=tab,
         tabs=tab_labels(),
+        counts=services.tab_counts(TABS, waiting=WAITING, since=since),
+        by_risk=by_risk,
         upcoming=upcoming,
         earlier=earlier,
     )

@@ -20,7 +20,8 @@ from tests.staff.conftest import _fresh_g_per_request, login_as, sign_in  # noqa
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
-SECRET_RE = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
+# The plain key, in the set-up page's read-only field.
+SECRET_RE = re.compile(r'id="setup-key-plain"[^>]*value="([A-Z2-7]+)"')
 CODE_RE = re.compile(r'<code class="recovery-code">([a-z2-7-]+)</code>')
 
 
@@ -32,6 +33,7 @@ def reload(user_id: int) -> User:
 def enrol(client, user, password: str = STAFF_PASSWORD):
     html = client.get("/account/two-factor").get_data(as_text=True)
     secret = SECRET_RE.search(html).group(1).replace(" ", "")
+    # A success redirects to the page that shows the recovery codes once.
     response = client.post(
         "/account/two-factor",
         data={"code": pyotp.TOTP(secret).now(), "password": password},

@@ -17,6 +17,9 @@ from intake.models import AuditEvent, Role, User
 from tests.conftest import STAFF_PASSWORD, make_user
 from tests.staff.conftest import login_as, sign_in
 
+# The plain key, in the set-up page's read-only field.
+SETUP_KEY = r'id="setup-key-plain"[^>]*value="([A-Z2-7]+)"'
+
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
 NEW = "harbour pepper glacier 9 tundra"
@@ -31,15 +34,21 @@ def enrol(client, user) -> str:
     """Enrol an authenticator through the pages; return its secret."""
     html = client.get("/account/two-factor").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in html
-    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
+    secret = re.search(SETUP_KEY, html).group(1).replace(" ", "")
     response = client.post(
         "/account/two-factor",
         data={"code": pyotp.TOTP(secret).now(), "password": STAFF_PASSWORD},
-        follow_redirects=True,
     )
-    # It leads to the page with the recovery codes, shown this once.
-    assert response.status_code == HTTPStatus.OK
-    assert "Your recovery codes" in response.get_data(as_text=True)
+    # Post/redirect/get: the page it leads to shows the recovery codes, this once.
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.headers["Location"] == "/account/recovery-codes"
+    shown = client.get("/account/recovery-codes")
+    assert shown.status_code == HTTPStatus.OK
+    assert "Your recovery codes" in shown.get_data(as_text=True)
+    assert len(re.findall('class="recovery-code"', shown.get_data(as_text=True))) == 10
+    # A reload shows them no more.
+    again = client.get("/account/recovery-codes").get_data(as_text=True)
+    assert 'class="recovery-code"' not in again
     stored = reload(user.id).totp_secret
     assert stored != secret  # encrypted at rest
     assert totp.decrypt(stored) == secret
@@ -227,7 +236,7 @@ def test_the_secret_being_enrolled_is_not_readable_from_the_cookie(client):
     user = make_user(Role.CLINICIAN)
     login_as(client, user)
     html = client.get("/account/two-factor").get_data(as_text=True)
-    secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
+    secret = re.search(SETUP_KEY, html).group(1).replace(" ", "")
     with client.session_transaction() as session:
         assert secret not in repr(dict(session))
     # Reloading the page starts over with a new secret.

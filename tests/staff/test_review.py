@@ -54,7 +54,7 @@ def status_of(intake_id: int) -> IntakeStatus:
 # -- The queue ---------------------------------------------------------------
 
 
-def test_queue_lists_intakes_needing_review_soonest_first_with_their_flags(client, clinician):
+def test_queue_lists_intakes_needing_review_most_serious_first_with_their_flags(client, clinician):
     _later, _ = make_submitted(
         {"active_acne": "yes"}, first_name="Later", starts_in=dt.timedelta(days=3)
     )
@@ -69,7 +69,9 @@ def test_queue_lists_intakes_needing_review_soonest_first_with_their_flags(clien
     response = client.get("/review/")
     page = text(response)
 
-    assert page.index("Sooner Example") < page.index("Later Example")
+    # A contraindication (Later) before a precaution, however soon
+    # (tests/staff/test_review_queue_order.py has the whole order).
+    assert page.index("Later Example") < page.index("Sooner Example")
     assert "Nothingraised" not in page
     assert "Notsubmitted" not in page
     # Severity, title, because (the question, the answer and the details), source.
