@@ -46,6 +46,6 @@ def test_without_cancellations_0008_goes_down_and_up_again(app):
         assert _revision() == "0007"
         columns = {c["name"] for c in sa.inspect(db.engine).get_columns("appointments")}
         assert "cancelled_at" not in columns
-        upgrade()
+        upgrade(revision="0008")
         assert _revision() == "0008"
         db.engine.dispose()

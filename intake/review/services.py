@@ -151,10 +151,12 @@ def queue(
     The order is the database's, so the page reads at most ``limit`` rows per
     list however many intakes wait.
     """
+    # A cancelled appointment will not be treated: its intake leaves the queue
+    # (the intake page, the audit log and the front desk still show it).
     base = (
         sa.select(Intake, Appointment)
         .join(Appointment, Intake.appointment_id == Appointment.id)
-        .where(Intake.status.in_(statuses))
+        .where(Intake.status.in_(statuses), Appointment.cancelled_at.is_(None))
     )
     risk: tuple[sa.ColumnElement[int], ...] = ()
     if by_risk:
@@ -191,14 +193,19 @@ def tab_counts(
     by_status: dict[IntakeStatus, int] = {}
     waiting_rows = db.session.execute(
         sa.select(Intake.status, sa.func.count())
-        .where(Intake.status.in_(waiting))
+        .join(Appointment, Intake.appointment_id == Appointment.id)
+        .where(Intake.status.in_(waiting), Appointment.cancelled_at.is_(None))
         .group_by(Intake.status)
     ).all()
     others = frozenset().union(*tabs.values()) - waiting
     upcoming_rows = db.session.execute(
         sa.select(Intake.status, sa.func.count())
         .join(Appointment, Intake.appointment_id == Appointment.id)
-        .where(Intake.status.in_(others), Appointment.starts_at >= since)
+        .where(
+            Intake.status.in_(others),
+            Appointment.starts_at >= since,
+            Appointment.cancelled_at.is_(None),
+        )
         .group_by(Intake.status)
     ).all()
     for status, number in (*waiting_rows, *upcoming_rows):

@@ -108,6 +108,17 @@ def test_a_reload_after_any_staff_action_changes_nothing(
     # A reason is asked only once the patient has started; this one has not.
     expect(page.get_by_label("Why is a new link needed?")).to_have_count(0)
     act(page, app, "a new link", click(page, "Make the new link"))
+    page.goto(f"{base}/frontdesk/appointments/{clinic.waiting_appointment}")
+    page.get_by_role("link", name="Change details").click()
+    page.get_by_label("Phone (optional)").fill("+1 555 0142")
+    act(page, app, "a change of details", click(page, "Save the details"))
+    page.get_by_role("link", name="Move").click()
+    later = (dt.datetime.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    page.get_by_label("New date and time").fill(later)
+    act(page, app, "a move", click(page, "Move the appointment"))
+    page.get_by_role("link", name="Cancel appointment").click()
+    page.get_by_label("Reason (optional)").fill("The patient moved away.")
+    act(page, app, "a cancellation", click(page, "Cancel the appointment"))
     act(page, app, "sign-out", click(page, "Sign out"))
 
     # Clinician: a decision.
@@ -131,9 +142,11 @@ def test_a_reload_after_any_staff_action_changes_nothing(
     page.get_by_role("link", name=clinic.front_desk).click()
     page.get_by_role("combobox", name="Role").select_option(Role.CLINICIAN.value)
     act(page, app, "a role change", click(page, "Change role"))
-    act(page, app, "a deactivation", click(page, "Deactivate account"))
+    page.get_by_role("link", name="Deactivate account…").click()
+    act(page, app, "a deactivation", click(page, "Yes, deactivate the account"))
     act(page, app, "a reactivation", click(page, "Reactivate account"))
-    act(page, app, "a password reset", click(page, "Reset password"))
+    page.get_by_role("link", name="Reset password…").click()
+    act(page, app, "a password reset", click(page, "Yes, reset the password"))
 
     page.goto(f"{base}/account")
     act(page, app, "signing out other devices", click(page, "Sign out all other devices"))

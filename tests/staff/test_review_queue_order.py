@@ -169,3 +169,26 @@ def test_the_queue_page_sends_as_many_statements_for_many_intakes_as_for_one(
     many = selects_for_page()
 
     assert one == many
+
+
+def text_of(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def test_a_cancelled_appointment_leaves_the_queue_and_its_count(client, clinician):
+    from intake import appointments
+
+    make_submitted({"active_acne": "yes"}, first_name="Staying", starts_in=dt.timedelta(hours=3))
+    gone, _intake = make_submitted(
+        {"active_acne": "yes"}, first_name="Leaving", starts_in=dt.timedelta(hours=5)
+    )
+    before = client.get("/review/")
+    assert queue_rows(before) == ["Staying Example", "Leaving Example"]
+    assert "Needs review (2)" in text_of(before)
+
+    appointments.cancel(gone.id)
+    db.session.commit()
+
+    after = client.get("/review/")
+    assert queue_rows(after) == ["Staying Example"]
+    assert "Needs review (1)" in text_of(after)
