@@ -21,7 +21,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from intake import bad_input, clock, errors, log_redaction, phone, unit_of_work
+from intake import bad_input, clock, errors, log_redaction, phone, request_log, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
 from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -52,22 +52,32 @@ def configure_logging() -> None:
         {
             "version": 1,
             "disable_existing_loggers": False,
-            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            # One JSON object per line (intake.request_log), for a log collector.
+            "formatters": {"json": {"()": request_log.JsonFormatter}},
             # Link tokens, query strings and rows cut out of whatever reaches
-            # the handler (intake.log_redaction; also on the loggers, below).
-            "filters": {"redact": {"()": log_redaction.RedactFilter}},
+            # the handler (intake.log_redaction; also on the loggers, below);
+            # each line written during a request carries its request id.
+            "filters": {
+                "redact": {"()": log_redaction.RedactFilter},
+                "request_id": {"()": request_log.RequestIdFilter},
+            },
             "handlers": {
                 "stderr": {
                     "class": "logging.StreamHandler",
                     "stream": "ext://sys.stderr",
-                    "formatter": "plain",
-                    "filters": ["redact"],
+                    "formatter": "json",
+                    "filters": ["redact", "request_id"],
                 }
             },
             "root": {"level": "INFO", "handlers": ["stderr"]},
             # Werkzeug's access log is the development server's; quiet by
             # default, and redacted when someone turns it up.
-            "loggers": {"werkzeug": {"level": "WARNING"}},
+            # Alembic names each of its plugins at INFO whenever a process
+            # loads it, migrations or not.
+            "loggers": {
+                "werkzeug": {"level": "WARNING"},
+                "alembic.runtime.plugins": {"level": "WARNING"},
+            },
         }
     )
     _logging_configured = True
@@ -112,6 +122,8 @@ def select_locale() -> str | None:
 
 
 def register_extensions(app: Flask) -> None:
+    # First: its request line then times every other hook, the commit included.
+    request_log.init_app(app)
     db.init_app(app)
     unit_of_work.init_app(app)
     # Batch mode lets later migrations alter tables on SQLite too.

@@ -86,6 +86,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_SIGN_IN_WINDOW_SECONDS": ("INTAKE_SIGN_IN_WINDOW_SECONDS", int),
     "INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": ("INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES", int),
     "RATELIMIT_KEY_PREFIX": ("RATELIMIT_KEY_PREFIX", str),
+    "INTAKE_COMMAND_LOG": ("INTAKE_COMMAND_LOG", str),
 }
 
 
@@ -137,6 +138,8 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
     if config["INTAKE_TRUSTED_PROXIES"] < 0:
         raise ConfigError("INTAKE_TRUSTED_PROXIES must be 0 or more")
     config.setdefault("INTAKE_AUDIT_CHECKPOINTS", str(instance_path / "audit-checkpoints.jsonl"))
+    # One JSON line per flask command (intake.request_log); "-" is stderr.
+    config.setdefault("INTAKE_COMMAND_LOG", str(instance_path / "commands.log"))
     config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance_path / 'intake.sqlite3'}")
     # Kept whatever engine options an override brings (a copy: DEFAULTS is shared).
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {
