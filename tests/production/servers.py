@@ -14,6 +14,13 @@ Typical use, with a committed database (``tests/conftest.py``)::
         ...
         assert "intake.request" in a.stderr()
 
+or, for a database of the test's own (a copy of the migrated template) with
+an app to set it up through::
+
+    with on_a_copy(template_database_url, tmp_path, count=2) as (app, (a, b)):
+        with app.app_context():
+            make_user(Role.CLINICIAN)
+
 ``settings_from(app)`` gives the instances the test app's keys (session,
 audit, TOTP), so rows the test writes through ``app`` (a TOTP secret, an
 audit event) are read the same way by every instance. Each call to
@@ -40,9 +47,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from flask import Flask
+
+from intake import create_app
+from intake.extensions import db
+from tests.conftest import _test_config, copy_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
@@ -214,3 +226,35 @@ def running(
             stack.callback(instance.stop)
             instances.append(instance)
         yield instances
+
+
+@contextmanager
+def on_a_copy(
+    template_database_url: str,
+    directory: Path,
+    *,
+    count: int = 2,
+    settings: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Iterator[tuple[Flask, list[Instance]]]:
+    """Run ``count`` instances on a new copy of the migrated template; yield an app on it too.
+
+    The app (the test's own configuration, on the same database) is for setting
+    up rows and reading what the instances stored; the copy is dropped at the end.
+    """
+    url = copy_database(template_database_url, directory)
+    app = create_app(_test_config(url, directory / "instance"))
+    try:
+        with running(
+            count,
+            database_url=url,
+            directory=directory,
+            settings=settings_from(app) | dict(settings or {}),
+            **options,
+        ) as instances:
+            yield app, instances
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_database(url)

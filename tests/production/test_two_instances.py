@@ -15,18 +15,16 @@ test process.
 from __future__ import annotations
 
 import itertools
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 
 import pyotp
 import pytest
-import requests
 import sqlalchemy as sa
 from flask import Flask
 
-from intake import audit, create_app
+from intake import audit
 from intake.auth import totp
 from intake.extensions import db
 from intake.models import (
@@ -42,17 +40,21 @@ from intake.models import (
 from intake.screening import CURRENT
 from tests.conftest import (
     BACKEND,
-    STAFF_PASSWORD,
-    _test_config,
-    copy_database,
     csrf_token_from,
-    drop_database,
     make_appointment,
     make_user,
 )
 from tests.integrity.conftest import at_once
-from tests.production.servers import Instance, running, settings_from
-from tests.security.html_forms import forms_on
+from tests.production.browsing import (
+    DOB,
+    Browser,
+    answer_step,
+    confirm,
+    every_answer,
+    sign_in,
+    signing_form,
+)
+from tests.production.servers import Instance, on_a_copy
 
 pytestmark = [
     pytest.mark.postgres_only,
@@ -62,7 +64,6 @@ pytestmark = [
     ),
 ]
 
-DOB = "1984-03-09"
 WRONG_DOB = "1984-03-10"
 SUBMISSION_ROUNDS = 4
 _addresses = (f"203.0.113.{n}" for n in itertools.count(1))
@@ -81,93 +82,9 @@ def service(
 ) -> Iterator[Service]:
     """One committed database, two instances on it, for the whole module."""
     directory = tmp_path_factory.mktemp("two-instances")
-    url = copy_database(template_database_url, directory)
-    app = create_app(_test_config(url, directory / "instance"))
-    settings = settings_from(app) | {"INTAKE_TRUSTED_PROXIES": "1"}
-    try:
-        with running(2, database_url=url, directory=directory, settings=settings) as (a, b):
-            yield Service(app, a, b)
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        drop_database(url)
-
-
-# -- A browser -------------------------------------------------------------------
-
-
-class Browser:
-    """One browser: one cookie jar, any instance (``base`` is per request)."""
-
-    def __init__(self, address: str | None = None) -> None:
-        self.http = requests.Session()
-        if address:
-            self.http.headers["X-Forwarded-For"] = address
-
-    def get(self, base: str, path: str) -> requests.Response:
-        return self.http.get(base + path, allow_redirects=False, timeout=30)
-
-    def post(self, base: str, path: str, data: Mapping[str, str]) -> requests.Response:
-        return self.http.post(base + path, data=data, allow_redirects=False, timeout=30)
-
-    def send_form(self, base: str, path: str, values: Mapping[str, str]) -> requests.Response:
-        """Fill the page's last POST form over its defaults (CSRF token included) and send it."""
-        page = self.get(base, path)
-        assert page.status_code == HTTPStatus.OK, page.text
-        form = [f for f in forms_on(page.text, path) if f.method == "POST"][-1]
-        data = {name: found[0] if found else "" for name, found in form.fields.items()}
-        data.update(values)
-        return self.post(base, form.action, data)
-
-    def copy(self) -> Browser:
-        """The same cookies in a second connection (a second tab, or a double tap)."""
-        other = Browser(self.http.headers.get("X-Forwarded-For"))
-        other.http.cookies.update(self.http.cookies)
-        return other
-
-
-def confirm(patient: Browser, base: str, token: str, dob: str = DOB) -> requests.Response:
-    page = patient.get(base, f"/i/{token}")
-    assert page.status_code == HTTPStatus.OK, page.text
-    return patient.post(
-        base, f"/i/{token}", {"date_of_birth": dob, "csrf_token": csrf_token_from(page.text)}
-    )
-
-
-def answer_step(patient: Browser, base: str, step_id: str, answers: Mapping[str, str]) -> None:
-    page = patient.get(base, f"/intake/step/{step_id}")
-    assert page.status_code == HTTPStatus.OK, page.text
-    data = {q.id: answers[q.id] for q in CURRENT.questions_for_step(step_id)}
-    data["csrf_token"] = csrf_token_from(page.text)
-    sent = patient.post(base, f"/intake/step/{step_id}", data)
-    assert sent.status_code == HTTPStatus.SEE_OTHER, sent.text
-
-
-def signing_form(patient: Browser, base: str) -> dict[str, str]:
-    page = patient.get(base, "/intake/aftercare")
-    assert page.status_code == HTTPStatus.OK, page.text
-    text_hash = re.search(r'name="text_hash"[^>]*value="([^"]+)"', page.text)
-    assert text_hash, "the acknowledgment page has no text_hash"
-    data = {item.field: "yes" for item in CURRENT.aftercare}
-    data.update(
-        signature_name="Robin Example",
-        text_hash=text_hash.group(1),
-        csrf_token=csrf_token_from(page.text),
-    )
-    return data
-
-
-def every_answer(value: str = "no") -> dict[str, str]:
-    return {q.id: value for q in CURRENT.questions}
-
-
-def sign_in(browser: Browser, base: str, email: str) -> requests.Response:
-    page = browser.get(base, "/login")
-    token = csrf_token_from(page.text)
-    return browser.post(
-        base, "/login", {"email": email, "password": STAFF_PASSWORD, "csrf_token": token}
-    )
+    settings = {"INTAKE_TRUSTED_PROXIES": "1"}
+    with on_a_copy(template_database_url, directory, settings=settings) as (app, (a, b)):
+        yield Service(app, a, b)
 
 
 def book(app: Flask) -> tuple[int, str]:
