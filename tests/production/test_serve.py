@@ -1,0 +1,118 @@
+"""The README's third command, ``python -m intake.serve``, and ``gunicorn.conf.py`` (issue 14).
+
+Both refuse to start without what production needs, naming it; on PostgreSQL
+the command creates a missing database, migrates it and serves.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from intake.serve import REQUIRED
+from tests.conftest import BACKEND, PG_SERVER, drop_database, pg_url
+from tests.production.servers import GUNICORN_CONF, REDIS_URL, ROOT, free_port
+
+
+def _production_environment(database_url: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "VIRTUAL_ENV")}
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=uuid.uuid4().hex,
+        INTAKE_AUDIT_KEY=uuid.uuid4().hex,
+        INTAKE_TOTP_KEYS=Fernet.generate_key().decode(),
+        REDIS_URL=REDIS_URL,
+        INTAKE_AUDIT_CHECKPOINTS=str(tmp_path / "checkpoints.jsonl"),
+        INTAKE_COMMAND_LOG=str(tmp_path / "commands.log"),
+        RATELIMIT_KEY_PREFIX=f"intake-test-{uuid.uuid4().hex[:12]}",
+    )
+    return env
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "intake.serve"],
+        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "wsgi:app"],
+    ],
+    ids=["serve", "gunicorn.conf.py"],
+)
+def test_refuses_to_start_without_what_production_needs(tmp_path, missing, command):
+    env = _production_environment("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path)
+    del env[missing]
+    env["INTAKE_BIND"] = f"127.0.0.1:{free_port()}"
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert missing in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_refuses_a_database_that_is_not_postgresql(tmp_path):
+    env = _production_environment(f"sqlite:///{tmp_path / 'x.db'}", tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "intake.serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "PostgreSQL" in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(BACKEND != "postgresql", reason="the production setup runs on PostgreSQL")
+def test_creates_the_database_migrates_it_and_serves(tmp_path):
+    name = f"intake_test_serve_{uuid.uuid4().hex[:12]}"
+    url = pg_url(name)
+    port = free_port()
+    env = _production_environment(url, tmp_path)
+    env.update(INTAKE_BIND=f"127.0.0.1:{port}", INTAKE_WORKERS="1", INTAKE_THREADS="1")
+    stderr_path = tmp_path / "serve.stderr"
+    with stderr_path.open("wb") as stderr:
+        # Started from elsewhere: the command finds the repository itself.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "intake.serve"], cwd=tmp_path, env=env, stderr=stderr
+        )
+    try:
+        answer = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        log = stderr_path.read_text()
+        assert answer is not None, log
+        assert answer.json() == {"status": "ok", "database": "ok"}
+        assert "created the database" in log
+        # Production settings are in force (INTAKE_ENV defaults to production).
+        login = requests.get(f"http://127.0.0.1:{port}/login", timeout=5)
+        cookie = login.headers.get("Set-Cookie", "")
+        assert cookie.startswith("__Host-session=") and "Secure" in cookie, cookie
+        with psycopg.connect(PG_SERVER.rsplit("/", 1)[0] + f"/{name}") as conn:
+            head = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        assert head is not None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        drop_database(url)
