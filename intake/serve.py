@@ -6,6 +6,11 @@ applies the migrations to it (``flask db upgrade``), then replaces itself
 with ``gunicorn -c gunicorn.conf.py wsgi:app`` (any options given are passed
 on, e.g. ``--bind 0.0.0.0:8000``). Exit status 2 with one line on stderr when
 something it needs is missing.
+
+With ``INTAKE_MIGRATION_DATABASE_URL`` set, the database is created and
+migrated through that URL (the role that owns the schema) and gunicorn serves
+through ``DATABASE_URL`` (a role that owns nothing; README, "Running in
+production").
 """
 
 from __future__ import annotations
@@ -36,11 +41,12 @@ def check_environment(environ: Mapping[str, str]) -> None:
             f"set {', '.join(missing)} before starting intake in production "
             "(README: the third command)"
         )
-    url = environ["DATABASE_URL"]
-    if not url.startswith(("postgresql://", "postgresql+psycopg://")):
-        raise SetupError(
-            "DATABASE_URL must be a PostgreSQL URL (postgresql+psycopg://user:password@host/name)"
-        )
+    for name in ("DATABASE_URL", "INTAKE_MIGRATION_DATABASE_URL"):
+        url = environ.get(name)
+        if url and not url.startswith("postgresql+psycopg://"):
+            raise SetupError(
+                f"{name} must be a PostgreSQL URL (postgresql+psycopg://user:password@host/name)"
+            )
 
 
 def create_database_if_missing(url: str) -> bool:
@@ -67,13 +73,13 @@ def create_database_if_missing(url: str) -> bool:
     return True
 
 
-def migrate() -> None:
-    """Apply every migration (what ``flask --app wsgi db upgrade`` does)."""
+def migrate(url: str) -> None:
+    """Apply every migration to ``url`` (what ``flask --app wsgi db upgrade`` does)."""
     from flask_migrate import upgrade
 
     from intake import create_app
 
-    app = create_app()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
 
@@ -97,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     os.environ.setdefault("INTAKE_ENV", "production")
     try:
         check_environment(os.environ)
-        database = os.environ["DATABASE_URL"]
+        database = os.environ.get("INTAKE_MIGRATION_DATABASE_URL") or os.environ["DATABASE_URL"]
         if create_database_if_missing(database):
             print("intake: created the database", file=sys.stderr)
     except SetupError as exc:
@@ -106,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:
         print(f"error: cannot reach PostgreSQL ({type(exc).__name__})", file=sys.stderr)
         raise SystemExit(2) from None
-    migrate()
+    migrate(database)
     command = gunicorn_command(options)
     os.execv(command[0], command)  # noqa: S606 - replaces this process with gunicorn
 
