@@ -7,6 +7,7 @@ the command creates a missing database, migrates it and serves.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -116,3 +117,86 @@ def test_creates_the_database_migrates_it_and_serves(tmp_path):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
         drop_database(url)
+
+
+def _grants(role: str, database: str) -> list[str]:
+    """The grants docs/architecture.md gives the app's role, as written there."""
+    return [
+        f'GRANT CONNECT ON DATABASE "{database}" TO {role}',
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        f"REVOKE UPDATE, DELETE ON acknowledgments, decisions, audit_events FROM {role}",
+    ]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(BACKEND != "postgresql", reason="the production setup runs on PostgreSQL")
+def test_migrates_as_the_owner_and_serves_as_a_role_that_owns_nothing(tmp_path):
+    name = f"intake_test_roles_{uuid.uuid4().hex[:12]}"
+    role = f"intake_app_{uuid.uuid4().hex[:12]}"
+    owner_url = pg_url(name)
+    app_url = owner_url.replace("//postgres@", f"//{role}@", 1)
+    server = PG_SERVER.rsplit("/", 1)[0]
+    with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+    port = free_port()
+    env = _production_environment(app_url, tmp_path)
+    env.update(
+        INTAKE_MIGRATION_DATABASE_URL=owner_url,
+        INTAKE_BIND=f"127.0.0.1:{port}",
+        INTAKE_WORKERS="1",
+        INTAKE_THREADS="1",
+        INTAKE_PASSWORD_HASHING="cheapest",
+        # Plain HTTP here: production's Secure cookie would not come back.
+        INTAKE_ENV="development",
+    )
+    stderr_path = tmp_path / "serve.stderr"
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "intake.serve"], cwd=ROOT, env=env, stderr=stderr
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                requests.get(f"{base}/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        with psycopg.connect(f"{server}/{name}", autocommit=True) as owner:
+            # The tables belong to the owner that migrated them, not to the app's role.
+            owners = owner.execute(
+                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+            assert owners == [("postgres",)], stderr_path.read_text()
+            for statement in _grants(role, name):
+                owner.execute(statement)
+        # Serving through the role: a page, a failed sign-in (an audit event written).
+        assert requests.get(f"{base}/healthz", timeout=5).json()["database"] == "ok"
+        session = requests.Session()
+        page = session.get(f"{base}/login", timeout=10)
+        assert page.status_code == 200, stderr_path.read_text()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+        failed = session.post(
+            f"{base}/login",
+            data={"email": "nobody@clinic.test", "password": "x" * 16, "csrf_token": token},
+            timeout=10,
+        )
+        assert failed.status_code == 200, stderr_path.read_text()
+        with psycopg.connect(app_url.replace("+psycopg", "")) as as_app:
+            events = as_app.execute("SELECT count(*) FROM audit_events").fetchone()
+            assert events is not None and events[0] >= 1
+            # The role cannot rewrite history, nor drop what holds it.
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                as_app.execute("UPDATE audit_events SET action = action")
+            as_app.rollback()
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                as_app.execute("DROP TRIGGER audit_events_append_only ON audit_events")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        drop_database(owner_url)
+        with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
