@@ -171,29 +171,39 @@ def start(
 ) -> Instance:
     """Start one instance and wait until it answers ``/healthz``."""
     directory.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = _environment(
-        port=port,
-        database_url=database_url,
-        redis_url=redis_url,
-        key_prefix=key_prefix or f"intake-test-{uuid.uuid4().hex[:12]}",
-        directory=directory,
-        settings=settings,
-        workers=workers,
-        threads=threads,
-    )
-    stderr_path = directory / f"{name}-{port}.stderr"
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
+    prefix = key_prefix or f"intake-test-{uuid.uuid4().hex[:12]}"
+    for attempt in range(3):
+        port = free_port()
+        env = _environment(
+            port=port,
+            database_url=database_url,
+            redis_url=redis_url,
+            key_prefix=prefix,
+            directory=directory,
+            settings=settings,
+            workers=workers,
+            threads=threads,
         )
-    instance = Instance(f"http://127.0.0.1:{port}", process, stderr_path)
-    _wait_until_up(instance)
-    return instance
+        stderr_path = directory / f"{name}-{port}.stderr"
+        with stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "wsgi:app"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        instance = Instance(f"http://127.0.0.1:{port}", process, stderr_path)
+        try:
+            _wait_until_up(instance)
+        except RuntimeError:
+            # Another test process (xdist) may have taken the free port between
+            # the probe and gunicorn's bind: try another one.
+            if attempt < 2 and "Address already in use" in instance.stderr():
+                continue
+            raise
+        return instance
+    raise AssertionError("unreachable")
 
 
 @contextmanager
