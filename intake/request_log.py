@@ -13,6 +13,7 @@ duration. Every line, these and the libraries' alike, is written as JSON by
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import re
 import sys
@@ -50,6 +51,11 @@ class JsonFormatter(_BaseJsonFormatter):
         kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level"})
         kwargs.setdefault("json_ensure_ascii", True)
         super().__init__(*args, **kwargs)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        # ISO 8601 in UTC with milliseconds, whatever the host's zone.
+        moment = dt.datetime.fromtimestamp(record.created, tz=dt.UTC)
+        return moment.isoformat(timespec="milliseconds")
 
     def format(self, record: logging.LogRecord) -> str:
         # The filter has cleaned the message and traceback; this catches a link

@@ -65,6 +65,9 @@ def test_a_patient_request_logs_the_route_pattern_not_the_token(app, client, req
     assert token not in line
     record = json.loads(line)
     assert record["message"] == "request"
+    assert record["level"] == "INFO" and record["name"] == "intake.request"
+    # ISO 8601 in UTC, with milliseconds.
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", record["time"])
     assert record["route"] == "/i/<token>"
     assert record["method"] == "GET"
     assert record["status"] == HTTPStatus.OK
