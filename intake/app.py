@@ -70,12 +70,12 @@ def configure_logging() -> None:
                 }
             },
             "root": {"level": "INFO", "handlers": ["stderr"]},
-            # Werkzeug's access log is the development server's; quiet by
-            # default, and redacted when someone turns it up.
-            # Alembic names each of its plugins at INFO whenever a process
-            # loads it, migrations or not.
             "loggers": {
+                # Werkzeug's access log is the development server's; quiet by
+                # default, and redacted when someone turns it up.
                 "werkzeug": {"level": "WARNING"},
+                # Alembic names each of its plugins at INFO whenever a process
+                # loads it, migrations or not.
                 "alembic.runtime.plugins": {"level": "WARNING"},
             },
         }
