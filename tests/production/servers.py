@@ -147,12 +147,11 @@ def _wait_until_up(instance: Instance) -> None:
         if instance.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited at start:\n{instance.stderr()}")
         try:
-            if requests.get(f"{instance.url}/healthz", timeout=5).status_code == 200:
+            if requests.get(f"{instance.url}/healthz", timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a busy machine
             pass
         time.sleep(0.2)
-    instance.stop()
     raise RuntimeError(
         f"gunicorn did not answer /healthz in {START_SECONDS} s:\n{instance.stderr()}"
     )
@@ -196,10 +195,16 @@ def start(
         instance = Instance(f"http://127.0.0.1:{port}", process, stderr_path)
         try:
             _wait_until_up(instance)
-        except RuntimeError:
+        except BaseException as exc:
+            # Never leave a gunicorn behind, whatever stopped the wait.
+            instance.stop()
             # Another test process (xdist) may have taken the free port between
             # the probe and gunicorn's bind: try another one.
-            if attempt < 2 and "Address already in use" in instance.stderr():
+            if (
+                isinstance(exc, RuntimeError)
+                and attempt < 2
+                and "Address already in use" in instance.stderr()
+            ):
                 continue
             raise
         return instance
