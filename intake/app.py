@@ -187,7 +187,19 @@ def register_handlers(app: Flask) -> None:
         )
         return render_template("errors/error.html", code=400, message=message), 400
 
+    def database_unreachable(error: Exception) -> ResponseReturnValue:
+        # Class name only: a driver's message can hold the database URL.
+        app.logger.warning("database unreachable (%s): answered 503", type(error).__name__)
+        return errors.service_unavailable()
+
+    for unreachable in errors.DATABASE_UNREACHABLE:
+        app.register_error_handler(unreachable, database_unreachable)
+
     def http_error(error: HTTPException) -> ResponseReturnValue:
+        if errors.is_database_unreachable(error):
+            # Raised after the view (the unit of work's commit): Flask hands
+            # it to the 500 handler, wrapped.
+            return database_unreachable(error)
         if error.code == 429:
             # Worded per audience (patient, staff, API), with Retry-After.
             return errors.too_many_requests(errors.retry_after_seconds())
