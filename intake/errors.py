@@ -119,26 +119,28 @@ def too_many_requests(retry_after: int | None) -> Response:
 
 # -- The database is unreachable: one calm answer per audience --------------------
 
-# Exceptions that mean "the database cannot be reached right now", not a bug:
-# the server is down or restarting, the connection was cut, or the pool found
-# no live connection (pre-ping reconnects, and fails, while it is down).
-DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-)
+
+def is_database_unreachable(error: BaseException | None) -> bool:
+    """Return whether ``error`` (or what it wraps) says the database cannot be reached.
+
+    That is: the connection was lost (SQLAlchemy marks the error
+    ``connection_invalidated``), or no connection could be made at all (the
+    pool's connect or pre-ping reconnect failed, so no statement ran). A
+    statement the database refused (SQLite reports "no such table" as an
+    ``OperationalError`` too) is a bug, not an outage, and stays a 500.
+    """
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError) and (
+            error.statement is None
+        )
+    original = getattr(error, "original_exception", None)
+    return original is not None and original is not error and is_database_unreachable(original)
+
 
 # Seconds a client is asked to wait before trying again (a restart's length).
 DATABASE_RETRY_AFTER = 30
-
-
-def is_database_unreachable(error: BaseException | None) -> bool:
-    """Return whether ``error`` (or what it wraps) says the database cannot be reached."""
-    if isinstance(error, DATABASE_UNREACHABLE):
-        return True
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    original = getattr(error, "original_exception", None)
-    return original is not None and original is not error and is_database_unreachable(original)
 
 
 def service_unavailable() -> Response:
