@@ -487,7 +487,8 @@ class SignInFailure(Model):
     ``account`` is the SHA-256 of the normalised email (unknown emails are
     counted too, and no email is stored). The count over the last
     ``INTAKE_SIGN_IN_WINDOW_SECONDS`` is the same in every process, whatever
-    the rate-limit storage is doing (``intake.auth.throttle``).
+    the rate-limit storage is doing (``intake.auth.throttle``). Rows older than
+    the window are deleted as new failures come in.
     """
 
     __tablename__ = "sign_in_failures"
@@ -495,4 +496,5 @@ class SignInFailure(Model):
 
     id: Mapped[int_pk]
     account: Mapped[str] = mapped_column(sa.String(64))
-    failed_at: Mapped[created_now]
+    # Indexed for the sweep of failures older than the window.
+    failed_at: Mapped[created_now] = mapped_column(index=True)

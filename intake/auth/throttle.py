@@ -153,7 +153,26 @@ def failed(email: str | None, *, by_address: bool) -> None:
         identifiers = _identifiers(kind, key)
         _storage().call("hit", limit, *identifiers)
     if email is not None:
+        _forget_expired()
         db.session.add(SignInFailure(account=_digest(normalised(email))))
+
+
+def _forget_expired() -> None:
+    """Delete stored failures older than the window, so the table holds only the window.
+
+    ``SKIP LOCKED`` (PostgreSQL): two failures at once never wait on, or
+    deadlock over, the same old rows; what one skips, a later one deletes.
+    """
+    expired = (
+        sa.select(SignInFailure.id)
+        .where(SignInFailure.failed_at <= utcnow() - _window())
+        .with_for_update(skip_locked=True)
+    )
+    db.session.execute(
+        sa.delete(SignInFailure)
+        .where(SignInFailure.id.in_(expired.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def clear_account(email: str) -> None:

@@ -25,8 +25,10 @@ def upgrade():
     op.create_index(
         "ix_sign_in_failures_account_failed_at", "sign_in_failures", ["account", "failed_at"]
     )
+    op.create_index(op.f("ix_sign_in_failures_failed_at"), "sign_in_failures", ["failed_at"])
 
 
 def downgrade():
+    op.drop_index(op.f("ix_sign_in_failures_failed_at"), table_name="sign_in_failures")
     op.drop_index("ix_sign_in_failures_account_failed_at", table_name="sign_in_failures")
     op.drop_table("sign_in_failures")

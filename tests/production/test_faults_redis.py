@@ -11,6 +11,7 @@ before Redis went away.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterator
@@ -18,9 +19,11 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from intake.models import Role
+from intake.extensions import db
+from intake.models import Role, SignInFailure, utcnow
 from intake.screening import CURRENT
 from tests.conftest import make_appointment, make_user
 from tests.integrity.conftest import step_data
@@ -103,3 +106,14 @@ def test_the_database_count_refuses_the_eleventh_where_memory_alone_would_not(
     # This process forgets its in-process counts (as a second process never had them).
     app.extensions.pop("intake_sign_in_fallback")
     assert sign_in(client_for(), clinician.email).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_stored_failures_older_than_the_window_are_swept_by_the_next_failure(
+    client_for: Any,
+) -> None:
+    db.session.add(SignInFailure(account="0" * 64, failed_at=utcnow() - dt.timedelta(hours=1)))
+    db.session.commit()
+    assert sign_in(client_for(), "nobody@clinic.test", WRONG).status_code == HTTPStatus.OK
+    # By account, not id: SQLite may give the new row the old one's rowid.
+    accounts = db.session.scalars(sa.select(SignInFailure.account)).all()
+    assert len(accounts) == 1 and accounts[0] != "0" * 64
