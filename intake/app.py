@@ -18,6 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -199,7 +200,20 @@ def register_handlers(app: Flask) -> None:
         )
         return render_template("errors/error.html", code=400, message=message), 400
 
+    def database_unreachable(error: Exception) -> ResponseReturnValue:
+        if not errors.is_database_unreachable(error):
+            raise error  # a failed statement is a bug: Flask's 500 path logs it
+        # Class name only: a driver's message can hold the database URL.
+        app.logger.warning("database unreachable (%s): answered 503", type(error).__name__)
+        return errors.service_unavailable()
+
+    app.register_error_handler(sa_exc.DBAPIError, database_unreachable)
+
     def http_error(error: HTTPException) -> ResponseReturnValue:
+        if errors.is_database_unreachable(error):
+            # Raised after the view (the unit of work's commit): Flask hands
+            # it to the 500 handler, wrapped.
+            return database_unreachable(error)
         if error.code == 429:
             # Worded per audience (patient, staff, API), with Retry-After.
             return errors.too_many_requests(errors.retry_after_seconds())

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": 50,
     # "10 within 15 minutes" means any 15 minutes, not clock-aligned blocks.
     "RATELIMIT_STRATEGY": "moving-window",
+    # Redis down: route limits go on in this process's memory (Flask-Limiter);
+    # the sign-in counts have their own fallback (intake.auth.throttle).
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     # hide_parameters: statement parameters (answers, names, dates of birth)
     # never reach the engine's log or the text of a database error.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

@@ -14,8 +14,9 @@ import time
 from enum import StrEnum
 from http import HTTPStatus
 
-from flask import Response, jsonify, make_response, render_template, request
-from flask_babel import ngettext
+from flask import Response, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext, ngettext
+from sqlalchemy import exc as sa_exc
 
 
 class ServiceError(Exception):
@@ -113,4 +114,57 @@ def too_many_requests(retry_after: int | None) -> Response:
     response.status_code = HTTPStatus.TOO_MANY_REQUESTS
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+# -- The database is unreachable: one calm answer per audience --------------------
+
+
+def is_database_unreachable(error: BaseException | None) -> bool:
+    """Return whether ``error`` (or what it wraps) says the database cannot be reached.
+
+    That is: the connection was lost (SQLAlchemy marks the error
+    ``connection_invalidated``), or no connection could be made at all (the
+    pool's connect or pre-ping reconnect failed, so no statement ran). A
+    statement the database refused (SQLite reports "no such table" as an
+    ``OperationalError`` too) is a bug, not an outage, and stays a 500.
+    """
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError) and (
+            error.statement is None
+        )
+    original = getattr(error, "original_exception", None)
+    return original is not None and original is not error and is_database_unreachable(original)
+
+
+# Seconds a client is asked to wait before trying again (a restart's length).
+DATABASE_RETRY_AFTER = 30
+
+
+def service_unavailable() -> Response:
+    """Answer 503 in the words (or JSON) of the request's audience, with ``Retry-After``.
+
+    Patients read that nothing they saved is lost and the clinic's phone, in
+    their language; staff that the database is not answering; API clients
+    JSON. The page needs no database (no user, no flashed rows), so it can be
+    shown while the database is away.
+    """
+    who = audience()
+    if who is Audience.API:
+        response = jsonify(
+            {
+                "error": "service_unavailable",
+                "message": gettext("The service is unavailable for a moment. Try again shortly."),
+                "retry_after": DATABASE_RETRY_AFTER,
+            }
+        )
+    else:
+        # Rendered without the context processors: Flask-Login's would load
+        # the signed-in staff member from the database that is not there.
+        template = current_app.jinja_env.get_template("errors/503.html")
+        response = make_response(template.render(audience=who.value))
+    response.status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return response

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 
-from intake import audit
+from intake import audit, faults
 from intake.errors import ConflictError, InputError
 from intake.extensions import db
 from intake.models import (
@@ -203,6 +203,7 @@ def submit(
         return False
     if intake.status is not IntakeStatus.IN_PROGRESS:
         raise IntakeClosedError
+    faults.pause("submit.locked")
     shown_hash = hash_of(aftercare_shown() if shown is None else shown)
     if text_hash != shown_hash:
         raise WordingChangedError
@@ -237,12 +238,14 @@ def submit(
     # The unique index on acknowledgments.intake_id keeps one acknowledgment
     # even if a future bug skipped the row lock above.
     db.session.flush()
+    faults.pause("submit.flushed")
     audit.record(
         audit.Action.INTAKE_SUBMITTED,
         actor_kind=audit.ActorKind.PATIENT,
         target=("intake", intake.id),
         status=intake.status.value,
     )
+    faults.pause("submit.audited")
     return True
 
 

@@ -468,9 +468,7 @@ class HeldSecret(Model):
 
     __tablename__ = "held_secrets"
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('temporary_password', 'recovery_codes')", name="kind_known"
-        ),
+        sa.CheckConstraint("kind IN ('temporary_password', 'recovery_codes')", name="kind_known"),
     )
 
     id: Mapped[int_pk]
@@ -481,3 +479,22 @@ class HeldSecret(Model):
     sealed: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[created_now]
     shown_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInFailure(Model):
+    """One failed sign-in for an account, kept so the limit holds without Redis.
+
+    ``account`` is the SHA-256 of the normalised email (unknown emails are
+    counted too, and no email is stored). The count over the last
+    ``INTAKE_SIGN_IN_WINDOW_SECONDS`` is the same in every process, whatever
+    the rate-limit storage is doing (``intake.auth.throttle``). Rows older than
+    the window are deleted as new failures come in.
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (sa.Index("ix_sign_in_failures_account_failed_at", "account", "failed_at"),)
+
+    id: Mapped[int_pk]
+    account: Mapped[str] = mapped_column(sa.String(64))
+    # Indexed for the sweep of failures older than the window.
+    failed_at: Mapped[created_now] = mapped_column(index=True)

@@ -18,11 +18,14 @@ Registered as ``intake-memory://`` (limits finds storages by their scheme);
 from __future__ import annotations
 
 import functools
+import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from limits.storage import MemoryStorage
+from limits.strategies import RateLimiter
 
 _LOCKED = (
     "incr",
@@ -70,3 +73,60 @@ class LockedMemoryStorage(MemoryStorage):
 
 for _name in _LOCKED:
     setattr(LockedMemoryStorage, _name, _serialised(getattr(MemoryStorage, _name)))
+
+
+# -- When the shared storage (Redis) is down ---------------------------------------
+
+logger = logging.getLogger("intake.ratelimit")
+
+# While in fallback, how often the shared storage is tried again, in seconds.
+RECHECK_SECONDS = 30.0
+
+
+class StorageFallback:
+    """Run rate-limit operations on the shared storage, or in process while it is down.
+
+    For the counts that :mod:`intake.auth.throttle` keeps itself (Flask-Limiter's
+    own ``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED`` covers the route limits, and
+    only those). An operation the storage refuses with one of its connection
+    errors is run on a per-process :class:`LockedMemoryStorage` instead, with
+    the same strategy; the shared storage is tried again every
+    :data:`RECHECK_SECONDS`. Entering the fallback is logged once (a warning
+    with the word "fallback"), leaving it once, never per request.
+    """
+
+    def __init__(self, primary: RateLimiter) -> None:
+        self.primary = primary
+        self.storage = primary.storage
+        self.local = type(primary)(LockedMemoryStorage())
+        self._lock = threading.Lock()
+        self._since: float | None = None
+
+    def _in_fallback(self) -> bool:
+        with self._lock:
+            return self._since is not None and time.monotonic() - self._since < RECHECK_SECONDS
+
+    def call(self, method: str, *args: Any) -> Any:
+        """Return ``primary.<method>(*args)``, or the in-process limiter's answer."""
+        if self._in_fallback():
+            return getattr(self.local, method)(*args)
+        try:
+            result = getattr(self.primary, method)(*args)
+        except self.storage.base_exceptions as exc:
+            with self._lock:
+                entering = self._since is None
+                self._since = time.monotonic()
+            if entering:
+                logger.warning(
+                    "rate-limit storage unreachable (%s): in-process fallback for "
+                    "sign-in limits; failed sign-ins per account are counted in the "
+                    "database too",
+                    type(exc).__name__,
+                )
+            return getattr(self.local, method)(*args)
+        with self._lock:
+            leaving = self._since is not None
+            self._since = None
+        if leaving:
+            logger.warning("rate-limit storage reachable again: shared counts resumed")
+        return result

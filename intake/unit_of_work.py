@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, request
 from sqlalchemy import event
 
+from intake import faults
 from intake.extensions import db
 
 P = ParamSpec("P")
@@ -57,7 +58,9 @@ def _finish_request(response: Response) -> Response:
     if response.status_code >= 500 or g.pop("unit_of_work_rollback", False):
         db.session.rollback()
     else:
+        faults.pause(f"commit:{request.endpoint}:{request.method}")
         db.session.commit()
+        faults.pause(f"committed:{request.endpoint}:{request.method}")
     return response
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 
 from intake.errors import Audience, audience, too_many_requests
 from intake.models import Role
+from intake.phone import tel_uri, unbroken
 from tests.conftest import make_user
 from tests.staff.conftest import sign_in
 
@@ -45,7 +46,7 @@ def test_staff_signing_in_get_staff_wording_with_the_wait_and_the_unlock_command
     minutes = -(-seconds // 60)
     assert f"Wait {minutes} minutes and try again." in page
     assert "flask --app wsgi users unlock EMAIL" in page
-    assert app.config["INTAKE_CLINIC_PHONE"] not in page
+    assert unbroken(app.config["INTAKE_CLINIC_PHONE"]) not in page
     assert "call" not in page.lower()
     assert user.email not in page
 
@@ -61,7 +62,9 @@ def test_patients_get_calm_wording_with_the_clinics_phone(app: Flask, client):
     page = response.get_data(as_text=True)
     assert "Please wait a moment" in page
     assert "Anything you have already saved is kept." in page
-    assert app.config["INTAKE_CLINIC_PHONE"] in page
+    # Shown unbroken (no-break spaces) and dialable, as on every patient page.
+    assert unbroken(app.config["INTAKE_CLINIC_PHONE"]) in page
+    assert f'href="{tel_uri(app.config["INTAKE_CLINIC_PHONE"])}"' in page
     assert "unlock" not in page and "admin" not in page.lower()
 
 

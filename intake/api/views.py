@@ -18,7 +18,7 @@ from werkzeug.exceptions import (
     RequestURITooLarge,
 )
 
-from intake import audit
+from intake import audit, errors
 from intake.api.openapi import document
 from intake.bad_input import BadInput
 from intake.extensions import db
@@ -69,6 +69,9 @@ for _code in (400, 401, 403, 404, 405, 413, 414, 429, 500, 503):
 def unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return json_error(error)
+    if errors.is_database_unreachable(error):
+        current_app.logger.warning("database unreachable (%s): answered 503", type(error).__name__)
+        return errors.service_unavailable()
     # The 500 answer ends the unit of work in a rollback (intake.unit_of_work).
     current_app.logger.error("API request failed: %s", type(error).__name__)
     return json_error(InternalServerError())

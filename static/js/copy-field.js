@@ -1,11 +1,14 @@
 // Copy buttons for read-only fields (progressive enhancement: without this
 // script the button stays hidden and the field can still be selected).
 // <button data-copy="FIELD-ID" data-copied="..." data-failed="..." hidden>
-// followed by a role="status" element that announces the result.
+// beside a role="status" element of class copy-status that announces the
+// result (or the element named by the button's data-status). The words come
+// from the page, so they are translated with it.
 (function () {
   "use strict";
   function announce(button, text) {
-    var status = button.parentNode.querySelector(".copy-status");
+    var named = button.getAttribute("data-status");
+    var status = named ? document.getElementById(named) : button.parentNode.querySelector(".copy-status");
     if (status) {
       status.textContent = "";
       // A fresh text node after clearing, so a second copy is announced again.

@@ -104,13 +104,15 @@ def test_a_new_link_is_shown_in_a_read_only_field_with_a_copy_script_and_a_live_
     body = page.get_data(as_text=True)
     field = re.search(r'<input[^>]*id="intake-url"[^>]*>', body).group(0)
     assert "readonly" in field and 'value="http://localhost/i/' in field
-    # The button is added by the script (none without JavaScript); the words come from the page.
-    assert "<button" not in re.search(r'<div class="copy-row".*?</div>', body, re.S).group(0)
-    assert 'data-copy-label="Copy link"' in body and 'data-copied="Copied"' in body
+    # The button stays hidden until the script shows it (none without JavaScript);
+    # the words come from the page.
+    button = re.search(r'<button[^>]*data-copy="intake-url"[^>]*>', body).group(0)
+    assert " hidden" in button and 'data-copied="Copied"' in button
+    assert 'data-status="copy-status"' in button
     assert re.search(r'<p class="copy-status" id="copy-status" role="status"', body)
-    assert '<script src="/static/js/copy-link.js" defer></script>' in body
+    assert '<script src="/static/js/copy-field.js" defer></script>' in body
     assert 'class="qr"' in body  # the QR code stays
-    script = client.get("/static/js/copy-link.js")
+    script = client.get("/static/js/copy-field.js")
     assert script.status_code == HTTPStatus.OK
     assert b"navigator.clipboard" in script.data
     script.close()
