@@ -24,7 +24,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from intake import bad_input, clock, errors, log_redaction, phone, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
-from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
+from intake.extensions import babel, csrf, db, init_migrations, limiter, login_manager
 from intake.wording import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,12 @@ def configure_logging() -> None:
             "root": {"level": "INFO", "handlers": ["stderr"]},
             # Werkzeug's access log is the development server's; quiet by
             # default, and redacted when someone turns it up.
-            "loggers": {"werkzeug": {"level": "WARNING"}},
+            # Alembic, imported only when a db command runs (so after this),
+            # announces each of its plugins at INFO.
+            "loggers": {
+                "werkzeug": {"level": "WARNING"},
+                "alembic.runtime.plugins": {"level": "WARNING"},
+            },
         }
     )
     _logging_configured = True
@@ -114,10 +119,7 @@ def select_locale() -> str | None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     unit_of_work.init_app(app)
-    # Batch mode lets later migrations alter tables on SQLite too.
-    migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
-    )
+    init_migrations(app)
     bad_input.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

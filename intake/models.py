@@ -468,9 +468,7 @@ class HeldSecret(Model):
 
     __tablename__ = "held_secrets"
     __table_args__ = (
-        sa.CheckConstraint(
-            "kind IN ('temporary_password', 'recovery_codes')", name="kind_known"
-        ),
+        sa.CheckConstraint("kind IN ('temporary_password', 'recovery_codes')", name="kind_known"),
     )
 
     id: Mapped[int_pk]
