@@ -72,20 +72,25 @@ class _LazyMigrateConfig:
 
 
 class _DbCommands(click.Group):
-    """Flask-Migrate's ``db`` group, imported when a ``db`` command runs."""
+    """Flask-Migrate's ``db`` group, imported when a ``db`` command runs.
 
-    def _group(self) -> click.Group:
+    Listing the app's commands (``flask --help``) reads only this group's
+    name and help; running or describing it makes the context of the real
+    group, whose own options and callback then run as they always did.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
         # Its commands read app.extensions["migrate"], which sets itself up.
         from flask_migrate.cli import db as group
 
-        assert isinstance(group, click.Group)
-        return group
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return self._group().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return self._group().get_command(ctx, cmd_name)
+        context: click.Context = group.make_context(info_name, args, parent, **extra)
+        return context
 
 
 def init_migrations(app: Flask) -> None:

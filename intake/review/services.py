@@ -136,11 +136,12 @@ def severity_rank(dialect: str) -> sa.ColumnElement[int]:
     )
 
 
-# Rows per list on one screen of the queue. A clinician works from the top
+# Rows per list on one screen of the queue (two lists, today and later and
+# already passed: at most 50 rows a screen). A clinician works from the top
 # (the most serious, the soonest); rendering every waiting intake with each
 # flag explained cost a quarter of a second per load at 10,000 stored intakes
 # (bench/README.md), for rows nobody scrolls to.
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 @dataclass(frozen=True, slots=True)

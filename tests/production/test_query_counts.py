@@ -42,7 +42,7 @@ from tests.staff.conftest import login_as
 
 SMALL, LARGE = 10, 1_000
 # Rows per list on one screen of the queue (intake.review.services.PAGE_SIZE).
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 # One contraindication, as a waiting intake stores it (the queue explains it).
 FLAGS = [
