@@ -280,3 +280,13 @@ def test_queue_shows_one_screen_per_list_and_pages_to_the_rest(
     assert screens == 3
     # Each intake once, in the order of risk then time that the first screen began.
     assert len(seen) == total == len(set(seen))
+
+
+def test_a_staff_request_reads_its_account_and_session_row_in_one_statement(
+    app: Flask, world: Callable[[int], Pages]
+) -> None:
+    path, client = world(SMALL)["day"]
+    with app.app_context():
+        statements = statements_of(client, path)
+    reads = [s for s in statements if "FROM users" in s or "FROM staff_sessions" in s]
+    assert len(reads) == 1, reads
