@@ -275,7 +275,7 @@ def test_queue_shows_one_screen_per_list_and_pages_to_the_rest(
         # Every screen still counts the whole tab.
         assert f"({total})" in html
         seen += re.findall(r'href="/review/intakes/(\d+)"', html)
-        nxt = re.search(r'<a href="([^"]+)">Next</a>', html)
+        nxt = re.search(r'<a href="([^"]+)" rel="next">', html)
         url = nxt.group(1).replace("&amp;", "&") if nxt else None
     assert screens == 3
     # Each intake once, in the order of risk then time that the first screen began.
