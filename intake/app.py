@@ -25,7 +25,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from intake import bad_input, clock, errors, log_redaction, phone, request_log, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
-from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
+from intake.extensions import babel, csrf, db, init_migrations, limiter, login_manager
 from intake.wording import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,8 +75,8 @@ def configure_logging() -> None:
                 # Werkzeug's access log is the development server's; quiet by
                 # default, and redacted when someone turns it up.
                 "werkzeug": {"level": "WARNING"},
-                # Alembic names each of its plugins at INFO whenever a process
-                # loads it, migrations or not.
+                # Alembic, imported only when a db command runs (so after this),
+                # announces each of its plugins at INFO.
                 "alembic.runtime.plugins": {"level": "WARNING"},
             },
         }
@@ -127,10 +127,7 @@ def register_extensions(app: Flask) -> None:
     request_log.init_app(app)
     db.init_app(app)
     unit_of_work.init_app(app)
-    # Batch mode lets later migrations alter tables on SQLite too.
-    migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
-    )
+    init_migrations(app)
     bad_input.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

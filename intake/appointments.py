@@ -339,9 +339,12 @@ def edit_details(appointment_id: int, details: Details, *, by: int | None = None
     if not changed:
         return []
     intake = _lock_intake(appointment)
-    if intake is not None and db.session.execute(
-        sa.select(Acknowledgment.id).where(Acknowledgment.intake_id == intake.id)
-    ).first():
+    if (
+        intake is not None
+        and db.session.execute(
+            sa.select(Acknowledgment.id).where(Acknowledgment.intake_id == intake.id)
+        ).first()
+    ):
         raise SignedError
     _change(
         appointment,

@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from intake.extensions import db
 from intake.models import AuditEvent, utcnow
@@ -131,9 +132,7 @@ def _millis(now: dt.datetime) -> dt.datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _append(
-    key: str,
-    prev_hash: str,
+def _new_event(
     action: Action,
     *,
     actor_kind: ActorKind,
@@ -141,21 +140,39 @@ def _append(
     target: tuple[str, int] | None,
     detail: dict[str, Any],
 ) -> AuditEvent:
-    event = AuditEvent(
-        occurred_at=_millis(utcnow()),
+    return AuditEvent(
         actor_kind=actor_kind.value,
         actor_id=actor_id,
         action=action.value,
         target_type=target[0] if target else None,
         target_id=target[1] if target else None,
         detail=detail,
-        prev_hash=prev_hash,
         hash_scheme=KEYED_SCHEME,
     )
+
+
+def _append(session: Session, key: str, prev_hash: str, event: AuditEvent) -> AuditEvent:
+    """Chain ``event`` onto ``prev_hash`` and add it (under the chain's lock)."""
+    # Stamped when chained, so times follow the chain's order.
+    event.occurred_at = _millis(utcnow())
+    event.prev_hash = prev_hash
     event.hash = keyed_digest(key, prev_hash, event)
-    db.session.add(event)
-    db.session.flush()
+    session.add(event)
+    session.flush()
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    event: AuditEvent
+    key: str
+
+
+# Where a session keeps the events recorded in its transaction, not yet chained.
+_PENDING = "intake.audit.pending"
+# Per open savepoint: how many were pending when it began (a rollback to it
+# drops those recorded after).
+_MARKS = "intake.audit.savepoint_marks"
 
 
 def record(
@@ -166,13 +183,34 @@ def record(
     target: tuple[str, int] | None = None,
     **detail: str | int | bool | None,
 ) -> AuditEvent:
-    """Add an audit event to the session, chained to the last one; the caller commits."""
-    session = db.session
-    key = _audit_key()
-    # Taken as late as possible (the queue behind it waits until this
-    # transaction commits), but before the head is read: otherwise two
-    # transactions could chain onto the same head. The unique prev_hash makes
-    # the loser fail rather than fork, wherever the lock is missing.
+    """Record an audit event in this transaction; it is chained just before the commit.
+
+    Every database write queues on the chain's lock (one head, one writer at
+    a time), and the lock is held until the transaction ends. So the event is
+    not written here: it is kept with the session and appended, under the
+    lock, by :func:`write_pending` as the transaction commits (or earlier, when
+    the transaction reads the audit table itself). The lock is then held for
+    the last statements of the transaction only, not from the first change
+    on. A rollback drops the event with the change it described. The event
+    returned has its id and hash once the transaction has committed.
+    """
+    event = _new_event(
+        action, actor_kind=actor_kind, actor_id=actor_id, target=target, detail=dict(detail)
+    )
+    pending: list[_Pending] = db.session.info.setdefault(_PENDING, [])
+    pending.append(_Pending(event, _audit_key()))
+    return event
+
+
+def write_pending(session: Session) -> None:
+    """Chain and add the events this session's transaction recorded (see :func:`record`)."""
+    pending: list[_Pending] = session.info.pop(_PENDING, None) or []
+    if not pending:
+        return
+    # Taken before the head is read: otherwise two transactions could chain
+    # onto the same head. The unique prev_hash makes the loser fail rather
+    # than fork, wherever the lock is missing. SQLite's write lock, held from
+    # the transaction's first statement, does the same there.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
     head = session.execute(
@@ -180,25 +218,58 @@ def record(
     ).one_or_none()
     prev = head.hash if head else GENESIS
     if head is not None and head.hash_scheme == LEGACY_SCHEME:
-        marker = _append(
-            key,
-            prev,
+        marker = _new_event(
             Action.AUDIT_SCHEME_CHANGED,
             actor_kind=ActorKind.SYSTEM,
             actor_id=None,
             target=None,
             detail={"from": LEGACY_SCHEME, "to": KEYED_SCHEME},
         )
-        prev = marker.hash
-    return _append(
-        key,
-        prev,
-        action,
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        target=target,
-        detail=dict(detail),
-    )
+        prev = _append(session, pending[0].key, prev, marker).hash
+    for item in pending:
+        prev = _append(session, item.key, prev, item.event).hash
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _before_reading_the_chain(state: ORMExecuteState) -> None:
+    # A transaction that reads the audit table (the log page, an export's
+    # head, a test) sees its own events, as when they were written at once.
+    if state.session.info.get(_PENDING) and any(
+        mapper.class_ is AuditEvent for mapper in state.all_mappers
+    ):
+        write_pending(state.session)
+
+
+@sa.event.listens_for(Session, "after_transaction_create")
+def _savepoint_began(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(_MARKS, {})
+        marks[id(transaction)] = len(session.info.get(_PENDING) or ())
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    if previous_transaction.nested:
+        mark = session.info.get(_MARKS, {}).get(id(previous_transaction))
+        if mark is not None and _PENDING in session.info:
+            del session.info[_PENDING][mark:]
+    else:
+        session.info.pop(_PENDING, None)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    # (A savepoint's mark stays until then: a rollback reports the savepoint
+    # after it has ended. Each new savepoint writes its own mark.)
+    if transaction.parent is None and not transaction.nested:
+        # Committed (already written) or rolled back: nothing carries over.
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,11 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_hash(token: str) -> str:
+    """Return how a device token is stored (and looked up)."""
+    return _hash(token)
+
+
 def start(user_id: int) -> StaffSession:
     """Open a row for a new sign-in and put its token in the (freshly cleared) session."""
     token = secrets.token_urlsafe(32)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import segno
 import sqlalchemy as sa
 from flask import session
-from sqlalchemy.orm import selectinload
 
 from intake import audit, clock
 from intake.clock import day_bounds
@@ -99,15 +100,55 @@ def search(query: str) -> list[Row]:
     return _rows(stmt.order_by(Appointment.starts_at.desc(), Appointment.id).limit(SEARCH_LIMIT))
 
 
-def _rows(stmt: sa.Select[Appointment]) -> list[Row]:
-    # Each row shows the intake, its acknowledgment and the latest link: load
-    # them in three queries for the whole list, not three per appointment.
-    stmt = stmt.options(
-        selectinload(Appointment.intake).selectinload(Intake.acknowledgment),
-        selectinload(Appointment.links),
+def _rows(stmt: sa.Select[Any]) -> list[Row]:
+    """Return the listed appointments with what each row shows, in three statements.
+
+    A row shows the intake's status, whether it is signed and the state of the
+    latest link: those are read as columns (never an intake's answers, flags
+    or an acknowledgment's text, which the front desk does not see), and only
+    the latest link of each appointment, not every link it ever had.
+    """
+    appointments: Sequence[Appointment] = db.session.execute(stmt).scalars().all()
+    ids = [a.id for a in appointments]
+    if not ids:
+        return []
+    intakes = {
+        row.appointment_id: (row.status, row.signed)
+        for row in db.session.execute(
+            sa.select(
+                Intake.appointment_id,
+                Intake.status,
+                Acknowledgment.id.is_not(None).label("signed"),
+            )
+            .outerjoin(Acknowledgment, Acknowledgment.intake_id == Intake.id)
+            .where(Intake.appointment_id.in_(ids))
+        )
+    }
+    latest_ids = (
+        sa.select(sa.func.max(IntakeLink.id))
+        .where(IntakeLink.appointment_id.in_(ids))
+        .group_by(IntakeLink.appointment_id)
     )
-    appointments = db.session.execute(stmt).scalars().all()
-    return [row_for(a) for a in appointments]
+    # The link's appointment is already in the session: link_state reads it
+    # from there, with no statement per row.
+    links = {
+        link.appointment_id: link
+        for link in db.session.scalars(sa.select(IntakeLink).where(IntakeLink.id.in_(latest_ids)))
+    }
+    rows = []
+    for appointment in appointments:
+        status, signed = intakes.get(appointment.id, (IntakeStatus.NOT_STARTED, False))
+        link = links.get(appointment.id)
+        rows.append(
+            Row(
+                appointment=appointment,
+                status=IntakeStatus(status),
+                link=link_state(link) if link else None,
+                signed=bool(signed),
+                cancelled=appointment.cancelled,
+            )
+        )
+    return rows
 
 
 def row_for(appointment: Appointment) -> Row:

@@ -136,20 +136,50 @@ def severity_rank(dialect: str) -> sa.ColumnElement[int]:
     )
 
 
+# Rows per list on one screen of the queue (two lists, today and later and
+# already passed: at most 50 rows a screen). A clinician works from the top
+# (the most serious, the soonest); rendering every waiting intake with each
+# flag explained cost a quarter of a second per load at 10,000 stored intakes
+# (bench/README.md), for rows nobody scrolls to.
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One screen of one of the queue's lists, and whether more follow."""
+
+    entries: list[QueueEntry]
+    offset: int
+    more: bool
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + len(self.entries)
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(self.offset - PAGE_SIZE, 0) if self.offset else None
+
+
 def queue(
     statuses: frozenset[IntakeStatus],
     *,
     since: dt.datetime,
-    limit: int = 200,
+    limit: int = PAGE_SIZE,
     by_risk: bool = True,
-) -> tuple[list[QueueEntry], list[QueueEntry]]:
+    upcoming_offset: int = 0,
+    earlier_offset: int = 0,
+) -> tuple[QueuePage, QueuePage]:
     """Return intakes in ``statuses``: those from ``since`` on, and earlier ones.
 
     With ``by_risk``, contraindications come first, then precautions, then
     the rest; within each, today and later are soonest first and earlier ones
     (appointment already passed) most recent first. Without it, by time only.
     The order is the database's, so the page reads at most ``limit`` rows per
-    list however many intakes wait.
+    list (from each list's offset) however many intakes wait; one row more
+    tells whether a next screen exists. Offsets, not keysets: the order is by
+    a rank computed from the stored flags, and the database sorts the tab's
+    rows for any first screen anyway, so an offset costs no more here.
     """
     # A cancelled appointment will not be treated: its intake leaves the queue
     # (the intake page, the audit log and the front desk still show it).
@@ -164,17 +194,28 @@ def queue(
     upcoming = db.session.execute(
         base.where(Appointment.starts_at >= since)
         .order_by(*risk, Appointment.starts_at, Appointment.id)
-        .limit(limit)
+        .offset(upcoming_offset)
+        .limit(limit + 1)
     ).all()
     earlier = db.session.execute(
         base.where(Appointment.starts_at < since)
         .order_by(*risk, Appointment.starts_at.desc(), Appointment.id.desc())
-        .limit(limit)
+        .offset(earlier_offset)
+        .limit(limit + 1)
     ).all()
-    latest = _latest_decisions([row.Intake.id for row in (*upcoming, *earlier)])
+    shown_upcoming, shown_earlier = upcoming[:limit], earlier[:limit]
+    latest = _latest_decisions([row.Intake.id for row in (*shown_upcoming, *shown_earlier)])
     return (
-        [_entry(row.Intake, row.Appointment, latest) for row in upcoming],
-        [_entry(row.Intake, row.Appointment, latest) for row in earlier],
+        QueuePage(
+            [_entry(row.Intake, row.Appointment, latest) for row in shown_upcoming],
+            upcoming_offset,
+            len(upcoming) > limit,
+        ),
+        QueuePage(
+            [_entry(row.Intake, row.Appointment, latest) for row in shown_earlier],
+            earlier_offset,
+            len(earlier) > limit,
+        ),
     )
 
 

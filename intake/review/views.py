@@ -94,7 +94,13 @@ def queue() -> ResponseReturnValue:
         tab = "needs_review"
     since, _ = clock.day_bounds(clock.clinic_today())
     by_risk = tab in WAITING_TABS
-    upcoming, earlier = services.queue(TABS[tab], since=since, by_risk=by_risk)
+    upcoming, earlier = services.queue(
+        TABS[tab],
+        since=since,
+        by_risk=by_risk,
+        upcoming_offset=_offset("from"),
+        earlier_offset=_offset("earlier_from"),
+    )
     return render_template(
         "review/queue.html",
         tab=tab,
@@ -104,6 +110,16 @@ def queue() -> ResponseReturnValue:
         upcoming=upcoming,
         earlier=earlier,
     )
+
+
+# Beyond this an offset is not a screen anyone pages to (a crafted URL).
+MAX_OFFSET = 1_000_000
+
+
+def _offset(name: str) -> int:
+    """Return a list's offset from the query string; anything but a small count is 0."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) <= MAX_OFFSET else 0
 
 
 def _intake_or_404(intake_id: int) -> Intake:

@@ -234,7 +234,8 @@ def test_records_are_linked_only_where_the_viewer_may_open_them(
             target=("intake", intake.id),
         ),
     ]
-    db.session.flush()
+    # Events are chained and written as the transaction commits (intake.audit.record).
+    db.session.commit()
     with app.test_request_context():
         refs = services.record_refs(events, role)
     assert [refs[e.id].url is not None for e in events] == [
