@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter as _BaseJsonFormatter
 
@@ -89,11 +90,12 @@ def _start() -> None:
 def _staff_user_id() -> int | None:
     # Only a user the request already loaded: patient pages never load one,
     # and logging must not add a query to them.
+    # Its id from the identity map: after the commit the account's attributes
+    # are expired, and reading ``user.id`` would load the row again.
     user = g.get("_login_user")
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    user_id = getattr(user, "id", None)
-    return user_id if isinstance(user_id, int) else None
+    state = sa.inspect(user, raiseerr=False) if user is not None else None
+    identity = state.identity if state is not None else None
+    return identity[0] if identity and isinstance(identity[0], int) else None
 
 
 def _finish(response: Response) -> Response:
