@@ -10,6 +10,7 @@ never appears in a URL or in the session cookie.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from enum import StrEnum
@@ -41,7 +42,16 @@ def _hash(nonce: str) -> str:
 
 
 def hold(kind: Held, secret: str, *, subject_id: int, viewer_id: int) -> None:
-    """Seal ``secret`` for this browser's next page about ``subject_id``."""
+    """Seal ``secret`` for this browser's next page about ``subject_id``.
+
+    Rows past their time are deleted first: a secret never shown (the page
+    after the redirect never opened) is not kept, sealed, for longer.
+    """
+    db.session.execute(
+        sa.delete(HeldSecret).where(
+            HeldSecret.created_at < utcnow() - dt.timedelta(seconds=HELD_SECONDS)
+        )
+    )
     nonce = secrets.token_urlsafe(24)
     db.session.add(
         HeldSecret(

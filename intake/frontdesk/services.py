@@ -250,6 +250,12 @@ def hold_link(appointment_id: int, token: str, *, staff_id: int, booked: bool) -
     The browser gets a random nonce in its session; the server keeps the
     nonce's hash with the sealed token. The token never appears in a URL.
     """
+    # Links past their time go first: one never shown is not kept, sealed, longer.
+    db.session.execute(
+        sa.delete(HeldLink).where(
+            HeldLink.created_at < utcnow() - dt.timedelta(seconds=HELD_LINK_SECONDS)
+        )
+    )
     nonce = secrets.token_urlsafe(24)
     db.session.add(
         HeldLink(

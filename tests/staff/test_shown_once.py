@@ -91,3 +91,45 @@ def test_new_recovery_codes_are_shown_once_after_a_redirect(app_ctx, client):
     second = CODE.findall(client.get("/account/recovery-codes").get_data(as_text=True))
     assert len(second) == 10
     assert not set(first) & set(second)
+
+
+def test_a_secret_never_shown_is_deleted_once_its_time_is_past(app_ctx, client):
+    import datetime as dt
+
+    from intake.held import HELD_SECONDS
+
+    admin = make_user(Role.ADMIN)
+    login_as(client, admin)
+    client.post("/admin/users/new", data={"email": "lost@clinic.test", "role": "clinician"})
+    forgotten = db.session.execute(sa.select(HeldSecret)).scalar_one()
+    forgotten.created_at -= dt.timedelta(seconds=HELD_SECONDS + 1)
+    lost = forgotten.subject_id
+    db.session.commit()
+
+    client.post("/admin/users/new", data={"email": "next@clinic.test", "role": "clinician"})
+
+    db.session.expire_all()
+    subjects = [row.subject_id for row in db.session.execute(sa.select(HeldSecret)).scalars()]
+    assert len(subjects) == 1 and lost not in subjects
+
+
+def test_a_link_never_shown_is_deleted_once_its_time_is_past(app_ctx, client):
+    import datetime as dt
+
+    from intake.frontdesk.services import HELD_LINK_SECONDS
+    from intake.models import HeldLink
+    from tests.conftest import make_appointment
+
+    login_as(client, make_user(Role.FRONT_DESK))
+    first, _token = make_appointment(first_name="Ada")
+    second, _token = make_appointment(first_name="Bo")
+    client.post(f"/frontdesk/appointments/{first.id}/link")
+    forgotten = db.session.execute(sa.select(HeldLink)).scalar_one()
+    forgotten.created_at -= dt.timedelta(seconds=HELD_LINK_SECONDS + 1)
+    db.session.commit()
+
+    client.post(f"/frontdesk/appointments/{second.id}/link")
+
+    db.session.expire_all()
+    held_for = [row.appointment_id for row in db.session.execute(sa.select(HeldLink)).scalars()]
+    assert held_for == [second.id]
