@@ -200,9 +200,7 @@ def register_handlers(app: Flask) -> None:
     def database_unreachable(error: Exception) -> ResponseReturnValue:
         if not errors.is_database_unreachable(error):
             raise error  # a failed statement is a bug: Flask's 500 path logs it
-        # Class name only: a driver's message can hold the database URL.
-        app.logger.warning("database unreachable (%s): answered 503", type(error).__name__)
-        return errors.service_unavailable()
+        return errors.database_unreachable(error)
 
     app.register_error_handler(sa_exc.DBAPIError, database_unreachable)
 

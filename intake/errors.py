@@ -143,6 +143,13 @@ def is_database_unreachable(error: BaseException | None) -> bool:
 DATABASE_RETRY_AFTER = 30
 
 
+def database_unreachable(error: BaseException) -> Response:
+    """Log that the database is away (the error's class only) and answer 503."""
+    # Class name only: a driver's message can hold the database URL.
+    current_app.logger.warning("database unreachable (%s): answered 503", type(error).__name__)
+    return service_unavailable()
+
+
 def service_unavailable() -> Response:
     """Answer 503 in the words (or JSON) of the request's audience, with ``Retry-After``.
 

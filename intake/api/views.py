@@ -70,8 +70,7 @@ def unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return json_error(error)
     if errors.is_database_unreachable(error):
-        current_app.logger.warning("database unreachable (%s): answered 503", type(error).__name__)
-        return errors.service_unavailable()
+        return errors.database_unreachable(error)
     # The 500 answer ends the unit of work in a rollback (intake.unit_of_work).
     current_app.logger.error("API request failed: %s", type(error).__name__)
     return json_error(InternalServerError())
