@@ -88,8 +88,8 @@ class Uris:
 
 
 def instant(moment: dt.datetime) -> str:
-    """Return a FHIR ``dateTime``/``instant``: ISO 8601 in UTC, with its offset."""
-    return moment.astimezone(dt.UTC).isoformat()
+    """Return a FHIR ``dateTime``/``instant``: ISO 8601 in UTC, written with ``Z``."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def step_link_id(step_id: str) -> str:
@@ -144,9 +144,7 @@ def _step_item(rs: RuleSet, step_id: str, title: str) -> dict[str, Any]:
                     "type": "string",
                     "required": False,
                     "maxLength": MAX_DETAILS_LENGTH,
-                    "enableWhen": [
-                        {"question": q.id, "operator": "=", "answerBoolean": True}
-                    ],
+                    "enableWhen": [{"question": q.id, "operator": "=", "answerBoolean": True}],
                 }
             )
     return {"linkId": step_link_id(step_id), "text": title, "type": "group", "item": items}
@@ -316,7 +314,9 @@ def _consent(uris: Uris, appointment_id: int, ack: Acknowledgment) -> dict[str, 
         attachment["language"] = locale
         attachment["data"] = base64.b64encode(data).decode("ascii")
         # FHIR's Attachment.hash: base64 of the SHA-1 of ``data``, as the spec defines it.
-        attachment["hash"] = base64.b64encode(hashlib.sha1(data).digest()).decode("ascii")  # noqa: S324 - FHIR defines Attachment.hash as SHA-1
+        attachment["hash"] = base64.b64encode(
+            hashlib.sha1(data, usedforsecurity=False).digest()
+        ).decode("ascii")
     patient = _patient(uris, appointment_id)
     return {
         "resourceType": "Consent",
@@ -337,8 +337,7 @@ def _consent(uris: Uris, appointment_id: int, ack: Acknowledgment) -> dict[str, 
         "provision": {
             "type": "permit",
             "code": [
-                {"coding": [{"system": uris.aftercare_codes, "code": code}]}
-                for code in ack.items
+                {"coding": [{"system": uris.aftercare_codes, "code": code}]} for code in ack.items
             ],
         },
     }
