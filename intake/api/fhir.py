@@ -7,11 +7,12 @@ usual JSON errors, exactly as ``GET /api/v1/appointments/<id>/intake`` gives.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, request
+from flask import Response, abort, current_app, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -45,9 +46,10 @@ def require_role(roles: Collection[Role]) -> None:
 
 
 def fhir_response(resource: dict[str, Any]) -> Response:
-    response = jsonify(resource)
-    response.mimetype = fhir.MEDIA_TYPE
-    return response
+    # Not jsonify: it sorts keys, and FHIR JSON reads best with resourceType
+    # first and each element in the order the specification lists it.
+    body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype=fhir.MEDIA_TYPE)
 
 
 @bp.get("/questionnaire")

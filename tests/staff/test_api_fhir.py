@@ -113,7 +113,9 @@ def valid(fhir_schema: SchemaValidator):
 def fhir_json(response) -> dict[str, Any]:
     assert response.status_code == HTTPStatus.OK, response.get_data(as_text=True)
     assert response.mimetype == "application/fhir+json"
-    return json.loads(response.get_data(as_text=True))
+    resource = json.loads(response.get_data(as_text=True))
+    assert next(iter(resource)) == "resourceType"  # first, as FHIR's JSON examples have it
+    return resource
 
 
 def is_json_error(response, status: HTTPStatus) -> bool:
