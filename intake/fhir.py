@@ -111,7 +111,7 @@ def questionnaire(rs: RuleSet, base_url: str, *, publisher: str | None = None) -
     an earlier one ``retired`` (it screens no new intake).
     """
     uris = Uris(base_url)
-    resource: dict[str, Any] = {
+    return {
         "resourceType": "Questionnaire",
         "id": rs.version,
         "language": "en",
@@ -121,15 +121,13 @@ def questionnaire(rs: RuleSet, base_url: str, *, publisher: str | None = None) -
         "title": "Pre-treatment screening for microneedling",
         "status": "active" if rs is CURRENT else "retired",
         "subjectType": ["Patient"],
+        **({"publisher": publisher} if publisher else {}),
         "description": (
             "Yes/no screening questions a patient answers before a microneedling "
             "appointment; a yes may raise a flag for a clinician to review."
         ),
         "item": [_step_item(rs, step.id, step.title) for step in rs.steps],
     }
-    if publisher:
-        resource["publisher"] = publisher
-    return resource
 
 
 def _step_item(rs: RuleSet, step_id: str, title: str) -> dict[str, Any]:
@@ -305,7 +303,6 @@ def _consent(uris: Uris, appointment_id: int, ack: Acknowledgment) -> dict[str, 
         # The contract's hash of the exact text shown (SHA-256, hex): always here.
         "extension": [{"url": uris.text_sha256, "valueString": ack.text_hash}],
         "contentType": "text/plain; charset=utf-8",
-        "title": "Aftercare expectations the patient acknowledged",
     }
     shown = signed_text(ack)
     if shown is not None:
@@ -317,6 +314,7 @@ def _consent(uris: Uris, appointment_id: int, ack: Acknowledgment) -> dict[str, 
         attachment["hash"] = base64.b64encode(
             hashlib.sha1(data, usedforsecurity=False).digest()
         ).decode("ascii")
+    attachment["title"] = "Aftercare expectations the patient acknowledged"
     patient = _patient(uris, appointment_id)
     return {
         "resourceType": "Consent",
