@@ -34,7 +34,7 @@ from intake.audit import Action
 from intake.extensions import db
 from intake.models import AuditEvent, Role
 from intake.screening import CURRENT, FIRST
-from tests.conftest import make_appointment, make_user
+from tests.conftest import bypass_append_only, make_appointment, make_user
 from tests.earlier_sets import first_set_answers, submit_under_first_set
 from tests.staff.conftest import login_as, make_submitted
 
@@ -395,6 +395,39 @@ def test_the_acknowledgment_is_a_consent_holding_the_text_hash_and_language(clie
         == base64.b64encode(hashlib.sha1(text, usedforsecurity=False).digest()).decode()
     )
     assert consent["policy"] == [{"uri": f"{QUESTIONNAIRE_URL}?version={CURRENT.version}"}]
+
+
+def test_an_acknowledgment_whose_text_cannot_be_proved_exports_its_hash_only(client, valid):
+    login_as(client, make_user(Role.CLINICIAN))
+    appointment, intake = make_submitted()
+    bypass_append_only()
+    intake.acknowledgment.text_hash = "sha256:" + "0" * 64
+    db.session.commit()
+
+    bundle = valid(fhir_json(client.get(export_url(appointment.id))))
+
+    [consent] = resources(bundle, "Consent")
+    attachment = consent["sourceAttachment"]
+    # No text is offered as the signed one unless its hash proves it.
+    assert not {"data", "hash", "language"} & set(attachment)
+    assert extension(attachment, f"{BASE}/fhir/StructureDefinition/text-sha256") == [
+        "sha256:" + "0" * 64
+    ]
+
+
+def test_the_schema_check_refuses_what_r4_does_not_allow(fhir_schema):
+    flag = {"resourceType": "Flag", "status": "active", "code": {"text": "x"}}
+    assert fhir_schema.errors(flag | {"subject": {"display": "p"}}) == []
+    assert fhir_schema.errors(flag | {"subject": {"display": "p"}, "severity": "high"})
+    assert fhir_schema.errors(flag | {"subject": {"display": "p"}, "status": "open"})
+    bundle = {"resourceType": "Bundle", "type": "collection"}
+    inside = flag | {"subject": {"display": "p"}, "status": "open"}
+    assert fhir_schema.errors(bundle | {"entry": [{"resource": inside}]})
+    # The schema leaves an element's JSON type unchecked here; the R4B models do not.
+    assert fhir_schema.errors(flag | {"subject": 1}) == []
+    with pytest.raises(ValueError, match="subject"):
+        Flag.model_validate(flag | {"subject": 1})
+    assert fhir_schema.errors({"resourceType": "Intake"})
 
 
 def test_a_decided_intake_keeps_its_response_and_flags_and_shows_the_decision(client, valid):
