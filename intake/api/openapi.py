@@ -32,7 +32,8 @@ def document() -> dict[str, Any]:
             "description": (
                 "Read-only access to an appointment's intake for clinicians and admins, "
                 "signed in to the staff site (the session cookie authenticates). Front desk "
-                "accounts are refused: they never see screening answers."
+                "accounts are refused: they never see screening answers. The FHIR R4 "
+                "export's questionnaire holds no patient data and is open to every staff role."
             ),
         },
         "servers": [{"url": "/"}],
@@ -71,7 +72,8 @@ def document() -> dict[str, Any]:
                         "404": _error("No appointment with this id."),
                     },
                 }
-            }
+            },
+            **_fhir_paths(),
         },
         "components": {
             "securitySchemes": {
@@ -87,8 +89,87 @@ def document() -> dict[str, Any]:
     }
 
 
+def _fhir(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/fhir+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
+        },
+    }
+
+
+def _fhir_paths() -> dict[str, Any]:
+    """The FHIR R4 export (intake.api.fhir); the README's "FHIR R4 export" describes it."""
+    return {
+        "/api/v1/questionnaire": {
+            "get": {
+                "operationId": "getQuestionnaire",
+                "summary": "The rule set's questions as a FHIR R4 Questionnaire",
+                "description": (
+                    "Any signed-in staff role. One `group` item per step; each question a "
+                    "`boolean` item whose `linkId` is the question id; its `<id>_details` a "
+                    "`string` item enabled by a yes. `url` is this address, `version` the rule "
+                    "set version; the set in force is `active`, an earlier one `retired`."
+                ),
+                "parameters": [
+                    {
+                        "name": "version",
+                        "in": "query",
+                        "required": False,
+                        "description": "A published rule set version (default: the one in force).",
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": _fhir("FhirQuestionnaire", "The questionnaire."),
+                    "401": _error("Nobody is signed in."),
+                    "404": _error("No published rule set has this version."),
+                },
+            }
+        },
+        "/api/v1/appointments/{appointment_id}/intake.fhir": {
+            "get": {
+                "operationId": "getAppointmentIntakeFhir",
+                "summary": "The appointment's intake as a FHIR R4 Bundle (type collection)",
+                "description": (
+                    "The same intake and the same access as `.../intake`, as FHIR R4: a "
+                    "`QuestionnaireResponse` (`in-progress`, with no answers, until the patient "
+                    "submits; then `completed`), one `Flag` per raised flag, most serious first, "
+                    "and the acknowledgment as a `Consent`. Empty before the patient starts."
+                ),
+                "parameters": [
+                    {
+                        "name": "appointment_id",
+                        "in": "path",
+                        "required": True,
+                        "description": "The appointment's id, as `appointments add` prints.",
+                        "schema": {"type": "integer", "minimum": 1, "format": "int32"},
+                    }
+                ],
+                "responses": {
+                    "200": _fhir("FhirBundle", "The intake as a Bundle."),
+                    "401": _error("Nobody is signed in."),
+                    "403": _error("Signed in with a role that may not read intakes."),
+                    "404": _error("No appointment with this id."),
+                },
+            }
+        },
+    }
+
+
+def _fhir_resource(resource_type: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": f"A FHIR R4 {resource_type} (https://hl7.org/fhir/R4/).",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"const": resource_type}},
+    }
+
+
 def _schemas() -> dict[str, Any]:
     return {
+        "FhirQuestionnaire": _fhir_resource("Questionnaire"),
+        "FhirBundle": _fhir_resource("Bundle"),
         "Intake": {
             "type": "object",
             "additionalProperties": False,

@@ -151,3 +151,8 @@ def acknowledgment_body(ack: Acknowledgment | None) -> dict[str, Any] | None:
         "signature_name": ack.signature_name,
         "signed_at": ack.signed_at.isoformat(),
     }
+
+
+# The FHIR R4 export's routes live on this blueprint too; imported last, as
+# it imports ``bp`` and the error helper from here.
+from intake.api import fhir  # noqa: E402, F401

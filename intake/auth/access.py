@@ -57,6 +57,9 @@ ACCESS: dict[str, Access] = {
     "api.openapi": Open.PUBLIC,
     "api.not_found": Open.PUBLIC,  # JSON 404 for any other /api/v1/ path
     "api.appointment_intake": frozenset({CLINICIAN, ADMIN}),
+    # FHIR R4 export (intake.api.fhir): the questionnaire holds no patient data.
+    "api.fhir_questionnaire": ANY_STAFF,
+    "api.fhir_intake": frozenset({CLINICIAN, ADMIN}),
 }
 
 

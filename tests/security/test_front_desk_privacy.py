@@ -26,6 +26,8 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 DOB = "1961-07-23"
 DETAILS = "Roaccutane stopped in September, Dr Quill"
 YES = {"active_acne": "yes", "active_acne_details": DETAILS, "bleeding_disorder": "yes"}
+BLANK_FORM = "/api/v1/questionnaire"
+QUESTION_TEXTS = {q.text for q in CURRENT.questions}
 
 
 def _secrets(intake) -> list[str]:
@@ -79,7 +81,12 @@ def test_no_page_pdf_or_api_answer_shows_the_front_desk_answers_flags_or_birth_d
         else:
             # The search box keeps what was typed into it: that is not shown back.
             body = response.get_data(as_text=True).replace(f'value="{DOB}"', "")
-        for secret in secrets:
+        shown = secrets
+        if url.startswith(BLANK_FORM):
+            # The blank questionnaire (FHIR export) lists every question for
+            # every patient alike: its wording tells nothing about this one.
+            shown = [s for s in secrets if s not in QUESTION_TEXTS]
+        for secret in shown:
             assert secret not in body, f"{url} shows {secret!r}"
     # The pages the front desk uses were among those read.
     assert seen >= 6

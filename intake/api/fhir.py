@@ -1,0 +1,97 @@
+"""The FHIR R4 export: the questionnaire and an appointment's intake (``intake.fhir``).
+
+Resources are built by :mod:`intake.fhir`; these views only find, check
+access, audit and answer with ``application/fhir+json``. Errors are the API's
+usual JSON errors, exactly as ``GET /api/v1/appointments/<id>/intake`` gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response, abort, current_app, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from intake import audit, fhir
+from intake.api.views import MAX_ID, _error, bp
+from intake.extensions import db
+from intake.models import Appointment, Role
+from intake.screening import CURRENT, RULESETS
+from intake.users import current_staff
+
+# As for GET /api/v1/appointments/<id>/intake: front desk never sees answers.
+INTAKE_READERS = frozenset({Role.CLINICIAN, Role.ADMIN})
+# Every staff role: the questionnaire holds no patient data.
+QUESTIONNAIRE_READERS = frozenset(Role)
+# The longest version string worth looking up (``rs-`` and 12 hex digits).
+MAX_VERSION_LENGTH = 32
+
+
+def require_role(roles: Collection[Role]) -> None:
+    """Refuse unless a signed-in staff member with one of ``roles`` asks: 401, else 403.
+
+    The ACCESS table (intake.auth.access) already refuses the same requests
+    before the view runs; this keeps the view's own rule next to it. To be
+    replaced by ``intake.api.access.require("read:intakes", roles=...)``,
+    which also admits API tokens.
+    """
+    if not current_user.is_authenticated:
+        abort(HTTPStatus.UNAUTHORIZED)
+    if current_user.role not in roles:
+        abort(HTTPStatus.FORBIDDEN)
+
+
+def fhir_response(resource: dict[str, Any]) -> Response:
+    # Not jsonify: it sorts keys, and FHIR JSON reads best with resourceType
+    # first and each element in the order the specification lists it.
+    body = json.dumps(resource, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype=fhir.MEDIA_TYPE)
+
+
+@bp.get("/questionnaire")
+def fhir_questionnaire() -> ResponseReturnValue:
+    """Return the rule set's questions as a FHIR R4 Questionnaire (``?version=``: an earlier set).
+
+    :raise 404: no published rule set has this version.
+    """
+    require_role(QUESTIONNAIRE_READERS)
+    version = request.args.get("version")
+    if version is None:
+        rs = CURRENT
+    else:
+        found = RULESETS.get(version) if len(version) <= MAX_VERSION_LENGTH else None
+        if found is None:
+            return _error(HTTPStatus.NOT_FOUND, "There is no published rule set with this version.")
+        rs = found
+    config = current_app.config
+    return fhir_response(
+        fhir.questionnaire(
+            rs, config["INTAKE_BASE_URL"], publisher=config.get("INTAKE_CLINIC_NAME")
+        )
+    )
+
+
+@bp.get("/appointments/<int:appointment_id>/intake.fhir")
+def fhir_intake(appointment_id: int) -> ResponseReturnValue:
+    """Return the appointment's intake as a FHIR R4 Bundle.
+
+    :raise 404: no appointment with this id.
+    """
+    require_role(INTAKE_READERS)
+    appointment = (
+        db.session.get(Appointment, appointment_id) if 0 < appointment_id <= MAX_ID else None
+    )
+    if appointment is None:
+        return _error(HTTPStatus.NOT_FOUND)
+    audit.record(
+        audit.Action.API_INTAKE_READ,
+        actor_kind=audit.ActorKind.STAFF,
+        actor_id=current_staff().id,
+        target=("appointment", appointment.id),
+        format="fhir",
+    )
+    return fhir_response(fhir.intake_bundle(appointment, current_app.config["INTAKE_BASE_URL"]))
