@@ -541,7 +541,7 @@ class WebhookDelivery(Model):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        sa.UniqueConstraint("endpoint_id", "event_id", name="one_per_endpoint"),
+        sa.UniqueConstraint("endpoint_id", "event_id"),
         # The deliver command's claim: due pending rows, oldest first.
         sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )

@@ -68,7 +68,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
         sa.UniqueConstraint(
-            "endpoint_id", "event_id", name=op.f("uq_webhook_deliveries_one_per_endpoint")
+            "endpoint_id", "event_id", name=op.f("uq_webhook_deliveries_endpoint_id")
         ),
     )
     op.create_index(
