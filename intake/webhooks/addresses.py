@@ -62,12 +62,13 @@ def _unmapped(address: IPAddress) -> IPAddress:
     return address
 
 
-# In this order: 169.254.0.0/16 is private too, but "link-local" says more.
+# In this order: 169.254.0.0/16 and 240.0.0.0/4 count as private too, but
+# "link-local" and "reserved" say more.
 _REFUSED = (
     ("is_link_local", "webhook.link_local"),
     ("is_multicast", "webhook.multicast"),
-    ("is_private", "webhook.private"),
     ("is_reserved", "webhook.reserved"),
+    ("is_private", "webhook.private"),
 )
 
 

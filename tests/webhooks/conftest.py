@@ -24,6 +24,9 @@ from intake.models import Role, User
 from intake.webhooks import endpoints
 from tests.conftest import make_user
 
+# Each request gets an empty g, as on a real server (see tests/staff/conftest.py).
+from tests.staff.conftest import _fresh_g_per_request  # noqa: F401
+
 TOLERANCE_SECONDS = 300
 
 
