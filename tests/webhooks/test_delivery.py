@@ -255,3 +255,18 @@ def test_a_rolled_back_submission_queues_nothing(admin, receiver):
 
 def rows_in_session() -> list[WebhookDelivery]:
     return list(db.session.execute(sa.select(WebhookDelivery)).scalars())
+
+
+def test_the_request_goes_to_the_checked_address_under_the_registered_name(
+    admin, receiver, runner_for
+):
+    # Registered by name; the connection is made to the address the name
+    # resolved to at the check, and the Host header keeps the name.
+    port = receiver.url.split(":")[2].split("/")[0]
+    receiver.url = f"http://localhost:{port}/hooks/intake"
+    register(receiver, admin)
+    make_submitted()
+    assert deliver(runner_for) == "delivered 1, failed 0, gave up 0"
+    [got] = receiver.received
+    assert got.headers["Host"] == f"localhost:{port}"
+    assert got.valid
