@@ -15,7 +15,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
-from wtforms import URLField
+from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from intake import held
@@ -34,7 +34,8 @@ RECENT_DELIVERIES = 50
 
 
 class WebhookForm(FlaskForm):  # type: ignore[misc]
-    url = URLField(
+    # A text input with the URL keyboard (the stylesheet styles text inputs).
+    url = StringField(
         _l("Address (URL)"),
         description=_l("The integrator's HTTPS address, like https://partner.example/hooks/intake."),
         validators=[
@@ -42,7 +43,12 @@ class WebhookForm(FlaskForm):  # type: ignore[misc]
             Length(max=MAX_URL_LENGTH, message=_l("The address is too long.")),
         ],
         filters=[strip],
-        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
+        render_kw={
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "autocapitalize": "none",
+            "inputmode": "url",
+        },
     )
 
 
