@@ -82,6 +82,12 @@ class Action(StrEnum):
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an event tag
     API_INTAKE_READ = "api.intake_read"
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated"  # noqa: S105 - an event tag
+    WEBHOOK_DISABLED = "webhook.disabled"
+    WEBHOOK_ENABLED = "webhook.enabled"
+    WEBHOOK_REMOVED = "webhook.removed"
+    WEBHOOK_GAVE_UP = "webhook.delivery_gave_up"
     # The audit trail itself
     AUDIT_SCHEME_CHANGED = "audit.scheme_changed"
     AUDIT_EXPORTED = "audit.exported"

@@ -478,3 +478,6 @@ def register(app: Any) -> None:
     from intake.auth.totp_cli import totp_group
 
     app.cli.add_command(totp_group)
+    from intake.webhooks.cli import webhooks_group
+
+    app.cli.add_command(webhooks_group)

@@ -55,6 +55,13 @@ DEFAULTS: dict[str, Any] = {
     # A form's CSRF token lasts as long as the longest staff session (Flask-WTF's
     # default of one hour made a slow patient or clinician lose a page of input).
     "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+    # Webhooks (intake.webhooks): attempts per delivery before giving up, the
+    # first retry's delay (doubling each time, at most 6 hours), and the HTTP
+    # timeout per attempt. ALLOW_LOOPBACK is for tests only.
+    "INTAKE_WEBHOOKS_MAX_ATTEMPTS": 10,
+    "INTAKE_WEBHOOKS_BACKOFF_SECONDS": 60,
+    "INTAKE_WEBHOOKS_TIMEOUT_SECONDS": 10,
+    "INTAKE_WEBHOOKS_ALLOW_LOOPBACK": False,
 }
 
 
@@ -90,6 +97,10 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": ("INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES", int),
     "RATELIMIT_KEY_PREFIX": ("RATELIMIT_KEY_PREFIX", str),
     "INTAKE_COMMAND_LOG": ("INTAKE_COMMAND_LOG", str),
+    "INTAKE_WEBHOOKS_MAX_ATTEMPTS": ("INTAKE_WEBHOOKS_MAX_ATTEMPTS", int),
+    "INTAKE_WEBHOOKS_BACKOFF_SECONDS": ("INTAKE_WEBHOOKS_BACKOFF_SECONDS", int),
+    "INTAKE_WEBHOOKS_TIMEOUT_SECONDS": ("INTAKE_WEBHOOKS_TIMEOUT_SECONDS", int),
+    "INTAKE_WEBHOOKS_ALLOW_LOOPBACK": ("INTAKE_WEBHOOKS_ALLOW_LOOPBACK", _flag),
 }
 
 
@@ -138,6 +149,7 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
     if production and config["INTAKE_AUDIT_KEY"] == config["SECRET_KEY"]:
         raise ConfigError("INTAKE_AUDIT_KEY must differ from SECRET_KEY")
     _load_totp_keys(config, instance_path, production=production)
+    _check_webhooks(config, production=production)
     if config["INTAKE_TRUSTED_PROXIES"] < 0:
         raise ConfigError("INTAKE_TRUSTED_PROXIES must be 0 or more")
     config.setdefault("INTAKE_AUDIT_CHECKPOINTS", str(instance_path / "audit-checkpoints.jsonl"))
@@ -161,6 +173,13 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
         raise ConfigError(
             f"INTAKE_TIMEZONE={config['INTAKE_TIMEZONE']!r} is not an IANA time zone"
         ) from exc
+
+
+def _check_webhooks(config: dict[str, Any], *, production: bool) -> None:
+    if config["INTAKE_WEBHOOKS_MAX_ATTEMPTS"] < 1:
+        raise ConfigError("INTAKE_WEBHOOKS_MAX_ATTEMPTS must be 1 or more")
+    if production and config["INTAKE_WEBHOOKS_ALLOW_LOOPBACK"]:
+        raise ConfigError("INTAKE_WEBHOOKS_ALLOW_LOOPBACK is for tests only, never production")
 
 
 def _development_secret(instance_path: Path, name: str = "secret_key") -> str:

@@ -26,6 +26,7 @@ from intake.errors import ConflictError, InputError
 from intake.extensions import db
 from intake.intakes import lock
 from intake.models import DECIDABLE, DECISION_OUTCOMES, Decision, IntakeStatus, utcnow
+from intake.webhooks import events
 
 NOTE_OPTIONAL: frozenset[IntakeStatus] = frozenset({IntakeStatus.CLEARED})
 MAX_NOTE_LENGTH = 4000
@@ -113,4 +114,6 @@ def record(
         previous=decision.previous_status.value,
         decision=decision.id,
     )
+    # Queued with the decision (ids and outcome only); sent by `flask webhooks deliver`.
+    events.enqueue(events.EventType.INTAKE_DECIDED, intake, decision_id=decision.id)
     return decision

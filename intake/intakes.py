@@ -35,6 +35,7 @@ from intake.screening import (
     needs_review,
 )
 from intake.unit_of_work import locked
+from intake.webhooks import events
 from intake.wording import ShownItem, aftercare_shown, hash_of
 
 MAX_SIGNATURE_LENGTH = 200
@@ -245,6 +246,8 @@ def submit(
         target=("intake", intake.id),
         status=intake.status.value,
     )
+    # Queued with the submission (ids and status only); sent by `flask webhooks deliver`.
+    events.enqueue(events.EventType.INTAKE_SUBMITTED, intake)
     faults.pause("submit.audited")
     return True
 

@@ -468,7 +468,10 @@ class HeldSecret(Model):
 
     __tablename__ = "held_secrets"
     __table_args__ = (
-        sa.CheckConstraint("kind IN ('temporary_password', 'recovery_codes')", name="kind_known"),
+        sa.CheckConstraint(
+            "kind IN ('temporary_password', 'recovery_codes', 'webhook_secret')",
+            name="kind_known",
+        ),
     )
 
     id: Mapped[int_pk]
@@ -498,3 +501,67 @@ class SignInFailure(Model):
     account: Mapped[str] = mapped_column(sa.String(64))
     # Indexed for the sweep of failures older than the window.
     failed_at: Mapped[created_now] = mapped_column(index=True)
+
+
+# -- Webhooks (intake.webhooks) ------------------------------------------------
+
+
+class WebhookEndpoint(Model):
+    """An integrator's HTTPS address that intake events are POSTed to, signed.
+
+    The signing secret is kept sealed (``intake.sealed``): the app needs it to
+    sign, so it cannot be a hash; it is shown to the admin once.
+    """
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int_pk]
+    url: Mapped[str] = mapped_column(sa.String(2048))
+    secret_sealed: Mapped[str] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_now]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    secret_rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    GAVE_UP = "gave_up"
+
+
+class WebhookDelivery(Model):
+    """One event for one endpoint: the queue row ``flask webhooks deliver`` works through.
+
+    ``body`` is the exact JSON sent (the signature covers these bytes). A run
+    claims a row by setting ``lease_token`` and ``lease_until`` in a short
+    transaction of its own; no other run takes it until the lease has passed,
+    and the outcome is written only by the holder of the token.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("endpoint_id", "event_id"),
+        # The deliver command's claim: due pending rows, oldest first.
+        sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int_pk]
+    endpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("webhook_endpoints.id"), index=True)
+    event_id: Mapped[str] = mapped_column(sa.String(40))
+    event_type: Mapped[str] = mapped_column(sa.String(40))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus, "webhook_delivery_status"), default=DeliveryStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[timestamp]
+    lease_token: Mapped[str | None] = mapped_column(sa.String(32))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[created_now]
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()

@@ -454,3 +454,6 @@ def _take(buffer: io.StringIO) -> str:
     buffer.seek(0)
     buffer.truncate(0)
     return text
+
+# Webhook pages: routes on this blueprint, in their own module.
+from intake.admin import webhooks as _webhooks  # noqa: E402, F401
