@@ -82,6 +82,10 @@ class Action(StrEnum):
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an event tag
     API_INTAKE_READ = "api.intake_read"
+    # Email to patients (target: the appointment; never the address)
+    MAIL_SENT = "mail.sent"
+    MAIL_FAILED = "mail.failed"
+    REMINDERS_STOPPED = "mail.reminders_stopped"
     # The audit trail itself
     AUDIT_SCHEME_CHANGED = "audit.scheme_changed"
     AUDIT_EXPORTED = "audit.exported"
