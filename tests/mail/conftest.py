@@ -107,3 +107,7 @@ def mail_config(port: int) -> dict[str, Any]:
 def app_config(smtp: SMTPServer) -> dict[str, Any]:
     """Every app in these tests sends to the test's SMTP server."""
     return mail_config(smtp.port)
+
+
+# Each test request gets an empty ``g``, as on a real server (see tests/staff).
+from tests.staff.conftest import _fresh_g_per_request  # noqa: E402, F401
