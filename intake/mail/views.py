@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
 from intake import audit, links
@@ -22,32 +22,22 @@ from intake.models import Appointment, utcnow
 bp = Blueprint("mail", __name__)
 
 
-def _appointment(token: str) -> Appointment | None:
-    appointment_id = outbox.appointment_for_stop_token(token)
-    if appointment_id is None:
-        return None
-    return db.session.get(Appointment, appointment_id)
-
-
-@bp.get("/reminders/stop/<token>")
+@bp.route("/reminders/stop/<token>", methods=["GET", "POST"])
 def stop_reminders(token: str) -> ResponseReturnValue:
-    """Ask whether to stop the reminders; change nothing.
+    """GET asks whether to stop the reminders and changes nothing; POST stops them.
+
+    The POST is the page's button or a mail app's one-click unsubscribe.
 
     :raise 404: the token is not one of ours (the page says so calmly).
     """
-    appointment = _appointment(token)
-    if appointment is None:
-        return render_template("mail/stop.html", state="unknown"), HTTPStatus.NOT_FOUND
-    state = "stopped" if appointment.reminders_stopped_at else "ask"
-    return render_template("mail/stop.html", state=state, token=token)
-
-
-@bp.post("/reminders/stop/<token>")
-def stop_reminders_confirm(token: str) -> ResponseReturnValue:
-    """Stop the reminders for the token's appointment (the page's button or a one-click POST)."""
     appointment_id = outbox.appointment_for_stop_token(token)
     if appointment_id is None or db.session.get(Appointment, appointment_id) is None:
         return render_template("mail/stop.html", state="unknown"), HTTPStatus.NOT_FOUND
+    if request.method != "POST":
+        appointment = db.session.get(Appointment, appointment_id)
+        assert appointment is not None
+        state = "stopped" if appointment.reminders_stopped_at else "ask"
+        return render_template("mail/stop.html", state=state, token=token)
     appointment = links.lock_appointment(appointment_id)
     if appointment.reminders_stopped_at is None:
         appointment.reminders_stopped_at = utcnow()
@@ -61,4 +51,4 @@ def stop_reminders_confirm(token: str) -> ResponseReturnValue:
 
 # Authenticated by the signed token, and a mail app's one-click POST has no
 # CSRF token: this endpoint only is exempt.
-csrf.exempt(stop_reminders_confirm)
+csrf.exempt(stop_reminders)
