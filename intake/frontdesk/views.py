@@ -302,6 +302,7 @@ def mail_reason_labels() -> dict[str, str]:
         reason.LINK.value: gettext("the link had stopped working"),
         reason.NO_ADDRESS.value: gettext("there was no email address"),
         reason.DISABLED.value: gettext("email is not set up"),
+        reason.ERROR.value: gettext("something went wrong while sending"),
     }
 
 

@@ -70,6 +70,7 @@ class Reason(StrEnum):
     LINK = "link"
     NO_ADDRESS = "no_address"
     DISABLED = "disabled"
+    ERROR = "error"
 
 
 class MailDisabledError(ConflictError):
@@ -112,6 +113,7 @@ def queue_link(
     db.session.add(message)
     db.session.flush()
     message_id = message.id
+    forget_dead_tokens()
     after_commit(lambda: deliver(message_id))
     return message
 
@@ -153,6 +155,8 @@ def describe(error: Exception) -> str:
         reason, code = Reason.REJECTED, type(error).__name__
     elif isinstance(error, TimeoutError):
         reason = Reason.TIMEOUT
+    elif not isinstance(error, OSError):
+        reason, code = Reason.ERROR, type(error).__name__
     return f"{reason.value} {code}".strip()
 
 
@@ -235,7 +239,9 @@ def deliver(message_id: int) -> OutboxState:
     if email is not None:
         try:
             _send(email)
-        except (smtplib.SMTPException, OSError) as exc:
+        # Whatever went wrong, the outcome is recorded: the message of an
+        # unexpected error may hold the address, so only its type is kept.
+        except Exception as exc:
             reason = describe(exc)
     return _record(message_id, reason)
 
@@ -270,11 +276,12 @@ def _record(message_id: int, reason: str | None) -> OutboxState:
         message.state = OutboxState.SENT
         message.sent_at = now
         message.last_error = None
-        # Sent: the address is not needed here any more (the appointment keeps it).
-        message.to_address = ""
     else:
         message.state = OutboxState.FAILED
         message.last_error = reason[:200]
+    # Tried: the address is not needed here any more (the appointment keeps
+    # it, and a reminder's retry takes it afresh when it claims the row).
+    message.to_address = ""
     if reason == Reason.LINK.value:
         message.sealed_token = ""
     audit.record(
