@@ -304,20 +304,24 @@ def forget_dead_tokens(now: dt.datetime | None = None) -> int:
     """
     now = now or utcnow()
     grace = dt.timedelta(hours=current_app.config["INTAKE_LINK_GRACE_HOURS"])
-    dead_links = (
+    # Per outbox row still holding a token (few: only live links' emails), its
+    # link and appointment by primary key; not a pass over every link.
+    dead = (
         sa.select(IntakeLink.id)
         .join(Appointment, Appointment.id == IntakeLink.appointment_id)
         .where(
+            IntakeLink.id == OutboxMessage.link_id,
             sa.or_(
                 IntakeLink.revoked_at.is_not(None),
                 Appointment.cancelled_at.is_not(None),
                 Appointment.starts_at < now - grace,
-            )
+            ),
         )
+        .exists()
     )
     result = db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.sealed_token != "", OutboxMessage.link_id.in_(dead_links))
+        .where(OutboxMessage.sealed_token != "", dead)
         .values(sealed_token="")
         .execution_options(synchronize_session=False)
     )
