@@ -80,6 +80,10 @@ def _reminders(smtp) -> list:
 @pytest.mark.usefixtures("app_ctx")
 def test_reminders_go_to_who_is_due_once(app, smtp):
     emailed, emailed_token = booked(24, first_name="Emailed")
+    # In progress, with answers saved: the reminder reuses the emailed link and says none of them.
+    intakes.start(emailed.intake.id)
+    emailed.intake.answers = {"active_acne": "yes", "active_acne_details": "Two spots on the chin"}
+    db.session.commit()
     desk, desk_token = booked(30, emailed=False, first_name="Desk")
     started, _ = booked(20, emailed=False, first_name="Started")
     intakes.start(started.intake.id)
@@ -104,6 +108,7 @@ def test_reminders_go_to_who_is_due_once(app, smtp):
     assert set(by_name) == {emailed.id, desk.id}
     for delivered in sent:
         assert_safe(delivered, emailed)
+        assert "Two spots" not in delivered.message.as_string()
     # The emailed link is reused: the same token, still working.
     texts = [d.part("text/plain") for d in sent]
     assert any(emailed_token in text for text in texts)
