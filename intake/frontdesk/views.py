@@ -259,7 +259,10 @@ def send_link(appointment_id: int) -> ResponseReturnValue:
     outbox.queue_link(record, link, token, by=current_staff().id)
     return _back_to(
         record,
-        gettext("The intake link was emailed to the patient: see below whether it was sent."),
+        gettext(
+            "The intake link was passed to the clinic's mail server for the patient. "
+            "Whether it was sent is shown under Emails to the patient."
+        ),
     )
 
 

@@ -43,7 +43,7 @@ def test_book_send_and_stop_reminders(app, live_server_url, any_page: Page, smtp
     assert_accessible(page, "mail-link-page")
     page.get_by_role("button", name="Send by email").click()
     expect(page.get_by_role("heading", name="Emails to the patient")).to_be_visible()
-    expect(page.get_by_text("emailed to the patient")).to_be_visible()
+    expect(page.get_by_text("Whether it was sent is shown")).to_be_visible()
     assert_accessible(page, "mail-appointment")
     assert len(smtp.messages) == 1
 

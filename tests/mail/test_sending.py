@@ -179,7 +179,7 @@ def test_send_by_email_button_beside_the_shown_link(client, smtp):
     assert len(smtp.messages) == 1
     assert assert_link_email(smtp.messages[0], appointment) == shown.group(1)
     after = client.get(sent.headers["Location"]).get_data(as_text=True)
-    assert "emailed to the patient" in after and "Sent" in after
+    assert "Whether it was sent is shown" in after and "Sent" in after
 
 
 def test_button_for_a_replaced_link_sends_nothing(client, smtp):
