@@ -89,6 +89,7 @@ class DetailsForm(FlaskForm):
     dob = DateOfBirthField(_l("Date of birth"), optional=True)
     email = _email()
     phone = _phone()
+    language = _language()
 
 
 class RescheduleForm(FlaskForm):

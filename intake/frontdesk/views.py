@@ -442,6 +442,7 @@ def edit(appointment_id: int) -> ResponseReturnValue:
                 "last_name": record.last_name,
                 "email": record.email or "",
                 "phone": record.phone or "",
+                "language": record.language,
             }
         )
         return render_template("frontdesk/edit.html", appointment=record, form=form)
@@ -455,6 +456,10 @@ def edit(appointment_id: int) -> ResponseReturnValue:
     try:
         details = appointments.parse_details(values, tz=clock.clinic_tz())
         changed = appointments.edit_details(record.id, details, by=current_staff().id)
+        # A form without the field (an older page) keeps the language as it is.
+        language = form.language.data if "language" in request.form else record.language
+        if outbox.set_language(record.id, language or "", by=current_staff().id):
+            changed = [*changed, "language"]
     except appointments.BookingInputError as exc:
         _show_errors(form, exc)
     except appointments.DuplicateBookingError as exc:

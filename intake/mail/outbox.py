@@ -118,6 +118,34 @@ def queue_link(
     return message
 
 
+def set_language(appointment_id: int, language: str, *, by: int | None) -> bool:
+    """Change the language of the appointment's emails; return whether it changed.
+
+    Locks the row as every appointment change does (``FOR NO KEY UPDATE``,
+    see :func:`intake.appointments._lock_live`); audited as
+    ``appointment.updated`` with the field's name only.
+    """
+    if language not in LANGUAGES:
+        return False
+    appointment = db.session.execute(
+        sa.select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    if appointment.cancelled or appointment.language == language:
+        return False
+    appointment.language = language
+    audit.record(
+        audit.Action.APPOINTMENT_UPDATED,
+        actor_kind=audit.ActorKind.STAFF if by is not None else audit.ActorKind.SYSTEM,
+        actor_id=by,
+        target=("appointment", appointment.id),
+        fields="language",
+    )
+    return True
+
+
 def stop_token(appointment_id: int) -> str:
     return _stop_serializer().dumps(appointment_id)
 

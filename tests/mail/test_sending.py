@@ -351,3 +351,32 @@ def test_cli_add_send_needs_an_email(app, smtp):
     assert result.exit_code == 2
     assert "--send needs --email" in result.stderr
     assert db.session.scalars(sa.select(Appointment)).all() == []
+
+
+def test_change_details_changes_the_language(client, smtp):
+    _front_desk(client)
+    appointment, _token = make_appointment(email=EMAIL)
+    form = client.get(f"/frontdesk/appointments/{appointment.id}/edit").get_data(as_text=True)
+    selected = re.search(r"<option[^>]*\bselected\b[^>]*>([^<]+)</option>", form)
+    assert selected and selected.group(1) == "English"
+    data = {
+        "first_name": appointment.first_name,
+        "last_name": appointment.last_name,
+        "email": EMAIL,
+        "phone": "",
+        "dob-day": "",
+        "dob-month": "",
+        "dob-year": "",
+        "language": "es",
+    }
+    response = client.post(f"/frontdesk/appointments/{appointment.id}/edit", data=data)
+    assert response.status_code == HTTPStatus.SEE_OTHER
+    db.session.expire_all()
+    assert db.session.get(Appointment, appointment.id).language == "es"
+    [event] = [e for e in _events(Action.APPOINTMENT_UPDATED) if e.target_id == appointment.id]
+    assert event.detail["fields"] == "language"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The patient&#39;s details were saved." in page and "Español" in page
+    # The same again changes nothing.
+    again = client.post(f"/frontdesk/appointments/{appointment.id}/edit", data=data)
+    assert "Nothing was changed." in client.get(again.headers["Location"]).get_data(as_text=True)
