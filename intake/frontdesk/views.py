@@ -231,7 +231,8 @@ def _link_page(appointment: Appointment, token: str, *, booked: bool) -> str:
         booked=booked,
         send_form=send_form,
         mail_enabled=outbox.enabled(),
-        emails=outbox.latest(appointment.id, limit=1),
+        # Emails of this very link (not of one it replaced), newest first.
+        emails=[e for e in outbox.latest(appointment.id) if link and e.link_id == link.id],
     )
 
 

@@ -119,6 +119,7 @@ def test_booking_with_email_box_sends_the_link_after_the_commit(client, smtp):
     assert link.token_hash == hash_token(token)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert token in page
+    assert "This link was emailed to the patient" in page
     [row] = _outbox()
     assert row.state.value == "sent" and row.attempts == 1 and row.sent_at is not None
     # The raw token and the address are not kept on the row.
@@ -380,3 +381,14 @@ def test_change_details_changes_the_language(client, smtp):
     # The same again changes nothing.
     again = client.post(f"/frontdesk/appointments/{appointment.id}/edit", data=data)
     assert "Nothing was changed." in client.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_new_links_page_does_not_claim_the_old_link_was_emailed(client, smtp):
+    _front_desk(client)
+    _book(client, send=True)
+    appointment = db.session.scalars(sa.select(Appointment)).one()
+    reissued = client.post(f"/frontdesk/appointments/{appointment.id}/link", data={"reason": ""})
+    page = client.get(reissued.headers["Location"]).get_data(as_text=True)
+    assert "A new intake link was made" in page
+    assert "This link was emailed" not in page
+    assert 'name="link"' in page
