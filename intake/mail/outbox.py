@@ -219,10 +219,14 @@ def build(message: OutboxMessage, appointment: Appointment, token: str) -> Email
     with force_locale(message.language):
         context["when"] = clock.when(appointment.starts_at, "patient")
         if message.kind is MailKind.REMINDER:
-            subject = gettext("Reminder: a few questions before your visit to %(clinic)s")
+            subject = gettext(
+                "Reminder: a few questions before your visit to %(clinic)s",
+                clinic=context["clinic"],
+            )
         else:
-            subject = gettext("A few questions before your visit to %(clinic)s")
-        subject = subject % {"clinic": context["clinic"]}
+            subject = gettext(
+                "A few questions before your visit to %(clinic)s", clinic=context["clinic"]
+            )
         text = render_template("mail/intake_link.txt", **context)
         html = render_template("mail/intake_link.html", subject=subject, **context)
     email = EmailMultiAlternatives(
