@@ -206,8 +206,12 @@ def _starts_at(
     return value
 
 
-def book(booking: Booking, *, by: int | None = None) -> tuple[Appointment, IntakeLink, str]:
+def book(
+    booking: Booking, *, by: int | None = None, language: str = "en"
+) -> tuple[Appointment, IntakeLink, str]:
     """Add the appointment, its empty intake and a first link, with their audit events.
+
+    ``language`` is the one the patient's emails are written in.
 
     :raise DuplicateBookingError: the same person is already booked at this time.
     """
@@ -222,6 +226,7 @@ def book(booking: Booking, *, by: int | None = None) -> tuple[Appointment, Intak
         email=booking.email,
         phone=booking.phone,
         created_by_id=by,
+        language=language,
     )
     try:
         # A savepoint, so a refused insert leaves the rest of the transaction usable.

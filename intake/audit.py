@@ -88,6 +88,10 @@ class Action(StrEnum):
     WEBHOOK_ENABLED = "webhook.enabled"
     WEBHOOK_REMOVED = "webhook.removed"
     WEBHOOK_GAVE_UP = "webhook.delivery_gave_up"
+    # Email to patients (target: the appointment; never the address)
+    MAIL_SENT = "mail.sent"
+    MAIL_FAILED = "mail.failed"
+    REMINDERS_STOPPED = "mail.reminders_stopped"
     # The audit trail itself
     AUDIT_SCHEME_CHANGED = "audit.scheme_changed"
     AUDIT_EXPORTED = "audit.exported"

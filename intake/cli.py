@@ -22,7 +22,8 @@ from intake.admin import services as admin_services
 from intake.auth import throttle
 from intake.extensions import db
 from intake.links import AppointmentCancelledError, intake_url
-from intake.models import Appointment, Intake, Role, User, utcnow
+from intake.mail import outbox
+from intake.models import Appointment, Intake, OutboxMessage, OutboxState, Role, User, utcnow
 from intake.passwords import WeakPasswordError
 from intake.screening import (
     AFTERCARE_CODES,
@@ -34,7 +35,7 @@ from intake.screening import (
     UnknownRuleSetError,
     ruleset,
 )
-from intake.unit_of_work import transactional
+from intake.unit_of_work import after_commit, transactional
 from intake.users import UserInputError, create_user, find_by_email
 from intake.wording import aftercare_shown, hash_of
 
@@ -201,11 +202,30 @@ appointments_cli = AppGroup("appointments", help="Book, change and cancel appoin
 @click.option("--at", "at", required=True, help="Local clinic time, YYYY-MM-DDTHH:MM.")
 @click.option("--email")
 @click.option("--phone")
+@click.option(
+    "--language",
+    type=click.Choice(["en", "es"]),
+    default="en",
+    show_default=True,
+    help="The language of the patient's emails.",
+)
+@click.option("--send", is_flag=True, help="Email the intake link to --email after booking.")
 @transactional
 def add_appointment_command(
-    first_name: str, last_name: str, dob: str, at: str, email: str | None, phone: str | None
+    first_name: str,
+    last_name: str,
+    dob: str,
+    at: str,
+    email: str | None,
+    phone: str | None,
+    language: str,
+    send: bool,
 ) -> None:
-    """Book an appointment and print the patient's intake link."""
+    """Book an appointment and print the patient's intake link (with --send, email it too)."""
+    if send and not outbox.enabled():
+        raise InputError("--send: email is off; set INTAKE_SMTP_HOST (see the README)")
+    if send and not (email or "").strip():
+        raise InputError("--send needs --email")
     values = {
         "first_name": first_name,
         "last_name": last_name,
@@ -216,7 +236,7 @@ def add_appointment_command(
     }
     try:
         booking = appointments.parse_booking(values, tz=current_app.config["INTAKE_TZ"])
-        appointment, _link, token = appointments.book(booking)
+        appointment, link, token = appointments.book(booking, language=language)
     except appointments.BookingInputError as exc:
         field, code = next(iter(exc.errors.items()))
         raise InputError(BOOKING_MESSAGES[code].format(value=values[field])) from None
@@ -224,7 +244,23 @@ def add_appointment_command(
         raise InputError(
             f"this patient already has an appointment at this time (appointment {exc.existing_id})"
         ) from None
+    if send:
+        message = outbox.queue_link(appointment, link, token, by=None)
+        message_id = message.id
+        # After the commit (the outbox row's), the send; its outcome on stderr.
+        after_commit(lambda: _say_sent(message_id))
     _print_json({"appointment_id": appointment.id, "intake_url": intake_url(token)})
+
+
+def _say_sent(message_id: int) -> None:
+    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    db.session.rollback()
+    if row is None:
+        return
+    if row.state is OutboxState.SENT:
+        click.echo("email: sent", err=True)
+    else:
+        click.echo(f"email: not sent ({row.last_error}); the booking stands", err=True)
 
 
 def _appointment(appointment_id: str) -> Appointment:
@@ -475,6 +511,9 @@ def register(app: Any) -> None:
     for group in (users_cli, appointments_cli):
         app.cli.add_command(group)
     app.cli.add_command(audit_cli.audit_group)
+    from intake.mail.reminders import reminders_cli
+
+    app.cli.add_command(reminders_cli)
     from intake.auth.totp_cli import totp_group
 
     app.cli.add_command(totp_group)

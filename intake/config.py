@@ -62,7 +62,18 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_WEBHOOKS_BACKOFF_SECONDS": 60,
     "INTAKE_WEBHOOKS_TIMEOUT_SECONDS": 10,
     "INTAKE_WEBHOOKS_ALLOW_LOOPBACK": False,
+    # Email (intake.mail): no SMTP host means sending is off.
+    "INTAKE_SMTP_HOST": "",
+    "INTAKE_SMTP_PORT": 587,
+    "INTAKE_SMTP_USERNAME": "",
+    "INTAKE_SMTP_PASSWORD": "",
+    # "starttls" (port 587), "ssl" (implicit TLS, port 465) or "none" (a local relay).
+    "INTAKE_SMTP_TLS": "starttls",
+    "INTAKE_SMTP_TIMEOUT": 10,
+    "INTAKE_MAIL_SENDER": "",
 }
+
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
 
 
 def _flag(value: str) -> bool:
@@ -101,6 +112,13 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_WEBHOOKS_BACKOFF_SECONDS": ("INTAKE_WEBHOOKS_BACKOFF_SECONDS", int),
     "INTAKE_WEBHOOKS_TIMEOUT_SECONDS": ("INTAKE_WEBHOOKS_TIMEOUT_SECONDS", int),
     "INTAKE_WEBHOOKS_ALLOW_LOOPBACK": ("INTAKE_WEBHOOKS_ALLOW_LOOPBACK", _flag),
+    "INTAKE_SMTP_HOST": ("INTAKE_SMTP_HOST", str),
+    "INTAKE_SMTP_PORT": ("INTAKE_SMTP_PORT", int),
+    "INTAKE_SMTP_USERNAME": ("INTAKE_SMTP_USERNAME", str),
+    "INTAKE_SMTP_PASSWORD": ("INTAKE_SMTP_PASSWORD", str),
+    "INTAKE_SMTP_TLS": ("INTAKE_SMTP_TLS", str),
+    "INTAKE_SMTP_TIMEOUT": ("INTAKE_SMTP_TIMEOUT", int),
+    "INTAKE_MAIL_SENDER": ("INTAKE_MAIL_SENDER", str),
 }
 
 
@@ -167,6 +185,7 @@ def load(config: dict[str, Any], instance_path: Path, overrides: dict[str, Any] 
     # limits' own memory:// storage is not thread-safe (intake.ratelimit_storage).
     if config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         config["RATELIMIT_STORAGE_URI"] = "intake-" + config["RATELIMIT_STORAGE_URI"]
+    _mail(config)
     try:
         config["INTAKE_TZ"] = ZoneInfo(config["INTAKE_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -227,3 +246,26 @@ def _fernet_keys_valid(keys: str) -> bool:
     except ValueError:
         return False
     return bool(parts)
+
+
+def _mail(config: dict[str, Any]) -> None:
+    """Give Flask-Mailman its settings from ours (README, "Email to patients")."""
+    tls = str(config["INTAKE_SMTP_TLS"]).strip().lower()
+    if tls not in SMTP_TLS_MODES:
+        raise ConfigError("INTAKE_SMTP_TLS must be starttls, ssl or none")
+    host = str(config["INTAKE_SMTP_HOST"]).strip()
+    if host and not config["INTAKE_MAIL_SENDER"]:
+        raise ConfigError("INTAKE_MAIL_SENDER must be set when INTAKE_SMTP_HOST is")
+    config["INTAKE_MAIL_ENABLED"] = bool(host)
+    config.update(
+        # Always real SMTP: Flask-Mailman's default under TESTING keeps mail in memory.
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=host or "localhost",
+        MAIL_PORT=int(config["INTAKE_SMTP_PORT"]),
+        MAIL_USERNAME=config["INTAKE_SMTP_USERNAME"] or None,
+        MAIL_PASSWORD=config["INTAKE_SMTP_PASSWORD"] or None,
+        MAIL_USE_TLS=tls == "starttls",
+        MAIL_USE_SSL=tls == "ssl",
+        MAIL_TIMEOUT=int(config["INTAKE_SMTP_TIMEOUT"]),
+        MAIL_DEFAULT_SENDER=config["INTAKE_MAIL_SENDER"] or None,
+    )

@@ -11,6 +11,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -35,6 +36,8 @@ db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+# Email to patients (intake.mail); its settings come from INTAKE_SMTP_* (intake.config).
+mail = Mail()
 # Storage comes from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set), so
 # every process behind the load balancer shares one count.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

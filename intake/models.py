@@ -254,6 +254,10 @@ class Appointment(Model):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # The language the patient's emails are written in ("en", "es").
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
+    # Set once the patient used the "no more reminders" link of an email.
+    reminders_stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
     intake: Mapped[Intake] = relationship(back_populates="appointment", uselist=False)
@@ -565,3 +569,53 @@ class WebhookDelivery(Model):
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     endpoint: Mapped[WebhookEndpoint] = relationship()
+
+
+class MailKind(StrEnum):
+    LINK = "link"  # the intake link, sent by the front desk or the command line
+    REMINDER = "reminder"  # a reminder before the appointment (``reminders send``)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Model):
+    """One email to a patient: written with the change that asks for it, sent after the commit.
+
+    The row says what to send and how it went, never the message itself:
+    the body is built at send time (``intake.mail.outbox``) from the
+    appointment and the link's token, which is kept here only sealed. A
+    reminder's row is also its claim: ``reminder`` names which reminder it
+    is, and the unique ``(appointment_id, reminder)`` lets one run only send
+    it (NULLs, the front desk's sends, never collide).
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("appointment_id", "reminder", name="uq_mail_outbox_reminder"),
+    )
+
+    id: Mapped[int_pk]
+    appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), index=True)
+    kind: Mapped[MailKind] = mapped_column(_enum(MailKind, "mail_kind"))
+    reminder: Mapped[str | None] = mapped_column(sa.String(16))
+    state: Mapped[OutboxState] = mapped_column(
+        _enum(OutboxState, "outbox_state"), default=OutboxState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    # A short reason such as "SMTPRecipientsRefused 550": never an address.
+    last_error: Mapped[str | None] = mapped_column(sa.String(200))
+    # Needed to send; emptied once sent. Never logged nor audited.
+    to_address: Mapped[str] = mapped_column(sa.String(254), default="")
+    link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("intake_links.id"))
+    # The link's token sealed with the app's keys (intake.sealed); "" once
+    # that link no longer works.
+    sealed_token: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[created_now]
+    updated_at: Mapped[created_now]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

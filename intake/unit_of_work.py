@@ -18,6 +18,7 @@ never both read the old state (SQLAlchemy's pysqlite dialect documentation,
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -31,6 +32,8 @@ from intake.extensions import db
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 # How long a SQLite writer waits for the one before it, in seconds.
 SQLITE_BUSY_TIMEOUT = 30
@@ -52,15 +55,42 @@ def rollback_only() -> None:
     g.unit_of_work_rollback = True
 
 
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` once this request's or command's unit of work has committed.
+
+    For work that must not happen unless the change is stored, and must not
+    hold the transaction open while it waits (an email: the outbox row is
+    committed first, then sent, then its outcome recorded in a transaction of
+    its own). A rollback drops the callbacks. A callback that raises is
+    logged and the others still run: the commit has happened, so the
+    request's answer stands.
+    """
+    g.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+_AFTER_COMMIT = "unit_of_work_after_commit"
+
+
+def _run_after_commit() -> None:
+    for callback in g.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:
+            db.session.rollback()
+            logger.exception("after-commit work failed")
+
+
 def _finish_request(response: Response) -> Response:
     if request.endpoint == "static":
         return response
     if response.status_code >= 500 or g.pop("unit_of_work_rollback", False):
         db.session.rollback()
+        g.pop(_AFTER_COMMIT, None)
     else:
         faults.pause(f"commit:{request.endpoint}:{request.method}")
         db.session.commit()
         faults.pause(f"committed:{request.endpoint}:{request.method}")
+        _run_after_commit()
     return response
 
 
@@ -73,8 +103,10 @@ def transactional(command: Callable[P, R]) -> Callable[P, R]:
             result = command(*args, **kwargs)
         except BaseException:
             db.session.rollback()
+            g.pop(_AFTER_COMMIT, None)
             raise
         db.session.commit()
+        _run_after_commit()
         return result
 
     return run

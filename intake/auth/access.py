@@ -36,6 +36,8 @@ ACCESS: dict[str, Access] = {
     "health.healthz": Open.PUBLIC,
     "site.*": Open.PUBLIC,  # the front door, robots.txt, favicon
     "patients.*": Open.PATIENT,
+    # The "no more reminders" page of an email: its signed token is the key.
+    "mail.*": Open.PATIENT,
     # -- sign-in and account (auth) ------------------------------------------------
     "auth.login": Open.PUBLIC,
     "auth.login_code": Open.PUBLIC,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 
 from intake.date_input import DateOfBirthField
 
@@ -40,6 +49,19 @@ def _phone() -> TelField:
 # error summary follows.
 
 
+def _language() -> SelectField:
+    # The language names are written in their own language, as patients read them.
+    return SelectField(
+        _l("Patient's language"),
+        choices=[
+            SelectChoice("en", "English", render_kw={"lang": "en"}),
+            SelectChoice("es", "Español", render_kw={"lang": "es"}),
+        ],
+        default="en",
+        description=_l("The language of the emails the patient gets."),
+    )
+
+
 class BookingForm(FlaskForm):
     first_name = _name(_l("First name"))
     last_name = _name(_l("Last name"))
@@ -47,6 +69,14 @@ class BookingForm(FlaskForm):
     at = _at(_l("Appointment date and time"))
     email = _email()
     phone = _phone()
+    language = _language()
+    send_email = BooleanField(_l("Email the intake link to the patient now"))
+
+
+class SendLinkForm(FlaskForm):
+    """The "Send by email" button beside a link just shown: the link, sealed (intake.sealed)."""
+
+    link = HiddenField()
 
 
 class DetailsForm(FlaskForm):
@@ -59,6 +89,7 @@ class DetailsForm(FlaskForm):
     dob = DateOfBirthField(_l("Date of birth"), optional=True)
     email = _email()
     phone = _phone()
+    language = _language()
 
 
 class RescheduleForm(FlaskForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from flask import session
 from intake import audit, clock
 from intake.clock import day_bounds
 from intake.extensions import db
-from intake.links import LinkState, link_state
+from intake.links import LinkState, find_link, link_state
 from intake.models import (
     Acknowledgment,
     Appointment,
@@ -28,6 +29,8 @@ from intake.models import (
     Intake,
     IntakeLink,
     IntakeStatus,
+    OutboxMessage,
+    OutboxState,
     utcnow,
 )
 from intake.sealed import InvalidToken, seal, unseal
@@ -47,6 +50,8 @@ class Row:
     link: LinkState | None
     signed: bool
     cancelled: bool
+    # The state of the latest email to the patient, if any (intake.mail).
+    mail: OutboxState | None = None
 
     @property
     def waiting(self) -> bool:
@@ -135,6 +140,19 @@ def _rows(stmt: sa.Select[Any]) -> list[Row]:
         link.appointment_id: link
         for link in db.session.scalars(sa.select(IntakeLink).where(IntakeLink.id.in_(latest_ids)))
     }
+    latest_mail = (
+        sa.select(sa.func.max(OutboxMessage.id))
+        .where(OutboxMessage.appointment_id.in_(ids))
+        .group_by(OutboxMessage.appointment_id)
+    )
+    mail = {
+        row.appointment_id: row.state
+        for row in db.session.execute(
+            sa.select(OutboxMessage.appointment_id, OutboxMessage.state).where(
+                OutboxMessage.id.in_(latest_mail)
+            )
+        )
+    }
     rows = []
     for appointment in appointments:
         status, signed = intakes.get(appointment.id, (IntakeStatus.NOT_STARTED, False))
@@ -146,6 +164,7 @@ def _rows(stmt: sa.Select[Any]) -> list[Row]:
                 link=link_state(link) if link else None,
                 signed=bool(signed),
                 cancelled=appointment.cancelled,
+                mail=mail.get(appointment.id),
             )
         )
     return rows
@@ -153,12 +172,19 @@ def _rows(stmt: sa.Select[Any]) -> list[Row]:
 
 def row_for(appointment: Appointment) -> Row:
     intake = appointment.intake
+    mail = db.session.scalars(
+        sa.select(OutboxMessage.state)
+        .where(OutboxMessage.appointment_id == appointment.id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    ).first()
     return Row(
         appointment=appointment,
         status=intake.status if intake else IntakeStatus.NOT_STARTED,
         link=current_link_state(appointment),
         signed=intake is not None and intake.acknowledgment is not None,
         cancelled=appointment.cancelled,
+        mail=mail,
     )
 
 
@@ -305,3 +331,31 @@ def take_held_link(appointment_id: int, *, staff_id: int) -> ShownLink | None:
     except InvalidToken:  # too old (or the keys changed meanwhile)
         return None
     return ShownLink(token, held.booked)
+
+
+# -- Emailing a link just shown ("Send by email") ------------------------------
+
+# How long the link page's "Send by email" button works after the page was shown.
+SEND_LINK_SECONDS = 30 * 60
+
+
+def seal_link_to_send(appointment_id: int, link_id: int, token: str) -> str:
+    """The link page's hidden field: the link's token, sealed with which link it is."""
+    return seal(json.dumps({"appointment": appointment_id, "link": link_id, "token": token}))
+
+
+def open_link_to_send(appointment: Appointment, sealed: str) -> tuple[IntakeLink, str] | None:
+    """The link and token the page sealed, if it is still this appointment's working link."""
+    try:
+        value = json.loads(unseal(sealed, max_age=SEND_LINK_SECONDS))
+    except (InvalidToken, ValueError):
+        return None
+    if not isinstance(value, dict) or value.get("appointment") != appointment.id:
+        return None
+    token = value.get("token")
+    link = find_link(token) if isinstance(token, str) else None
+    if link is None or link.id != value.get("link") or link.appointment_id != appointment.id:
+        return None
+    if link_state(link) is not LinkState.VALID:
+        return None
+    return link, str(token)

@@ -18,9 +18,11 @@ from intake.frontdesk.forms import (
     DetailsForm,
     ReissueForm,
     RescheduleForm,
+    SendLinkForm,
 )
 from intake.links import LinkState, intake_url
-from intake.models import Appointment, IntakeStatus
+from intake.mail import outbox
+from intake.models import Appointment, IntakeStatus, MailKind, OutboxState
 from intake.users import current_staff
 
 bp = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
@@ -55,6 +57,13 @@ def helpers() -> dict[str, object]:
     return {
         "status_labels": status_labels(),
         "link_labels": link_labels(),
+        "mail_state_labels": mail_state_labels(),
+        "mail_reason_labels": mail_reason_labels(),
+        "mail_kind_labels": {
+            MailKind.LINK.value: gettext("Intake link"),
+            MailKind.REMINDER.value: gettext("Reminder"),
+        },
+        "language_names": outbox.LANGUAGES,
     }
 
 
@@ -132,22 +141,40 @@ def new_appointment() -> ResponseReturnValue:
     if not form.validate() and "csrf_token" in form.errors:
         return render_template("frontdesk/book.html", form=form), HTTPStatus.BAD_REQUEST
     duplicate = None
+    # Sending is offered only when email is set up (the page says so otherwise).
+    send = bool(form.send_email.data) and outbox.enabled()
+    language = form.language.data if form.language.data in outbox.LANGUAGES else "en"
     try:
         values = _typed(form, appointments.FIELDS)
         booking = appointments.parse_booking(values, tz=clock.clinic_tz())
-        appointment, _link, token = appointments.book(booking, by=current_staff().id)
+        if send and not booking.email:
+            form.email.errors = [
+                gettext("Enter the patient's email to send the link, or untick the email box.")
+            ]
+            raise _NotBookedError
+        appointment, link, token = appointments.book(
+            booking, by=current_staff().id, language=language
+        )
+    except _NotBookedError:
+        pass
     except appointments.BookingInputError as exc:
         _show_errors(form, exc)
     except appointments.DuplicateBookingError as exc:
         form.at.errors = [booking_messages()[exc.code]]
         duplicate = services.appointment_or_none(exc.existing_id or 0)
     else:
+        if send:
+            outbox.queue_link(appointment, link, token, by=current_staff().id)
         services.hold_link(appointment.id, token, staff_id=current_staff().id, booked=True)
         return _see_link(appointment.id)
     return (
         render_template("frontdesk/book.html", form=form, duplicate=duplicate),
         HTTPStatus.UNPROCESSABLE_ENTITY,
     )
+
+
+class _NotBookedError(Exception):
+    """A check of the booking page's own (the email box) failed: book nothing."""
 
 
 def _typed(form: BookingForm | DetailsForm, names: tuple[str, ...]) -> dict[str, str | None]:
@@ -192,13 +219,95 @@ def new_link(appointment_id: int) -> ResponseReturnValue:
 
 def _link_page(appointment: Appointment, token: str, *, booked: bool) -> str:
     url = intake_url(token)
+    link = links.find_link(token)
+    send_form = SendLinkForm(
+        data={"link": services.seal_link_to_send(appointment.id, link.id, token) if link else ""}
+    )
     return render_template(
         "frontdesk/link.html",
         appointment=appointment,
         url=url,
         qr=services.qr_data_uri(url),
         booked=booked,
+        send_form=send_form,
+        mail_enabled=outbox.enabled(),
+        # Emails of this very link (not of one it replaced), newest first.
+        emails=[e for e in outbox.latest(appointment.id) if link and e.link_id == link.id],
     )
+
+
+@bp.post("/appointments/<int:appointment_id>/send-link")
+def send_link(appointment_id: int) -> ResponseReturnValue:
+    """Email the link just shown to the patient (the "Send by email" button beside it).
+
+    The page's form carries the link sealed for ``SEND_LINK_SECONDS``; a link
+    replaced or stopped since is not sent.
+
+    :raise 404: no such appointment.
+    """
+    record = _appointment_or_404(appointment_id)
+    form = SendLinkForm()
+    if not form.validate():
+        abort(HTTPStatus.BAD_REQUEST)
+    if not outbox.enabled():
+        return _appointment_page(record, mail_messages()["disabled"], HTTPStatus.CONFLICT)
+    if not record.email:
+        return _appointment_page(record, mail_messages()["no_address"], HTTPStatus.CONFLICT)
+    opened = services.open_link_to_send(record, form.link.data or "")
+    if opened is None:
+        return _appointment_page(record, mail_messages()["link_gone"], HTTPStatus.CONFLICT)
+    link, token = opened
+    outbox.queue_link(record, link, token, by=current_staff().id)
+    return _back_to(
+        record,
+        gettext(
+            "The intake link was passed to the clinic's mail server for the patient. "
+            "Whether it was sent is shown under Emails to the patient."
+        ),
+    )
+
+
+def mail_messages() -> dict[str, str]:
+    return {
+        "disabled": gettext(
+            "Email is not set up for this clinic yet, so links cannot be sent from here. "
+            "Copy the link or let the patient scan the code instead."
+        ),
+        "no_address": gettext(
+            "There is no email address for this patient. Add one with Change details, "
+            "then make a new link to send it."
+        ),
+        "link_gone": gettext(
+            "This link can no longer be emailed: it was replaced or has stopped working, "
+            "or the page was open for too long. Make a new link to send one. "
+            "Nothing was sent."
+        ),
+    }
+
+
+def mail_state_labels() -> dict[str, str]:
+    return {
+        OutboxState.PENDING.value: gettext("Sending"),
+        OutboxState.SENT.value: gettext("Sent"),
+        OutboxState.FAILED.value: gettext("Not sent"),
+    }
+
+
+def mail_reason_labels() -> dict[str, str]:
+    """Why an email was not sent, for each ``Reason`` (the SMTP code, if any, follows)."""
+    reason = outbox.Reason
+    return {
+        reason.UNREACHABLE.value: gettext("the mail server could not be reached"),
+        reason.TIMEOUT.value: gettext("the mail server did not answer in time"),
+        reason.REFUSED.value: gettext("the mail server refused the address"),
+        reason.REJECTED.value: gettext("the mail server refused the message"),
+        reason.AUTH.value: gettext("the mail server refused the clinic's sign-in"),
+        reason.DISCONNECTED.value: gettext("the mail server closed the connection"),
+        reason.LINK.value: gettext("the link had stopped working"),
+        reason.NO_ADDRESS.value: gettext("there was no email address"),
+        reason.DISABLED.value: gettext("email is not set up"),
+        reason.ERROR.value: gettext("something went wrong while sending"),
+    }
 
 
 def _appointment_or_404(appointment_id: int) -> Appointment:
@@ -232,6 +341,8 @@ def _appointment_page(
             form=EmptyForm(),
             problem=problem,
             signed=services.is_signed(record),
+            emails=outbox.latest(record.id),
+            mail_enabled=outbox.enabled(),
         ),
         status,
     )
@@ -332,6 +443,7 @@ def edit(appointment_id: int) -> ResponseReturnValue:
                 "last_name": record.last_name,
                 "email": record.email or "",
                 "phone": record.phone or "",
+                "language": record.language,
             }
         )
         return render_template("frontdesk/edit.html", appointment=record, form=form)
@@ -345,6 +457,10 @@ def edit(appointment_id: int) -> ResponseReturnValue:
     try:
         details = appointments.parse_details(values, tz=clock.clinic_tz())
         changed = appointments.edit_details(record.id, details, by=current_staff().id)
+        # A form without the field (an older page) keeps the language as it is.
+        language = form.language.data if "language" in request.form else record.language
+        if outbox.set_language(record.id, language or "", by=current_staff().id):
+            changed = [*changed, "language"]
     except appointments.BookingInputError as exc:
         _show_errors(form, exc)
     except appointments.DuplicateBookingError as exc:

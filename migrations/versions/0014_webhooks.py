@@ -1,7 +1,7 @@
 """webhooks: endpoints with a sealed signing secret, a delivery queue, and a held kind for the secret
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 17:20:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
