@@ -82,6 +82,9 @@ class Action(StrEnum):
     USER_REACTIVATED = "user.reactivated"
     USER_PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an event tag
     API_INTAKE_READ = "api.intake_read"
+    API_TOKEN_CREATED = "api_token.created"  # noqa: S105 - an event tag
+    API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 - an event tag
+    API_TOKEN_USED = "api_token.used"  # noqa: S105 - an event tag
     # The audit trail itself
     AUDIT_SCHEME_CHANGED = "audit.scheme_changed"
     AUDIT_EXPORTED = "audit.exported"
@@ -92,6 +95,7 @@ class ActorKind(StrEnum):
     PATIENT = "patient"
     SYSTEM = "system"
     ANONYMOUS = "anonymous"
+    API_TOKEN = "api_token"  # noqa: S105 - an integrator's token; target names which
 
 
 def _content(event: AuditEvent) -> list[Any]:

@@ -31,6 +31,7 @@ HELD_SECONDS = 10 * 60
 class Held(StrEnum):
     TEMPORARY_PASSWORD = "temporary_password"  # noqa: S105 (a kind, not a password)
     RECOVERY_CODES = "recovery_codes"
+    API_TOKEN = "api_token"  # noqa: S105 (a kind, not a token)
 
 
 def _session_key(kind: Held, subject_id: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import (
     HTTPException,
@@ -18,34 +18,29 @@ from werkzeug.exceptions import (
     RequestURITooLarge,
 )
 
-from intake import audit, errors
+from intake import appointments, audit, errors, links
+from intake.api.access import caller, error, require
 from intake.api.openapi import document
+from intake.api.tokens import Scope
 from intake.bad_input import BadInput
 from intake.extensions import db
-from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus
+from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus, Role
 from intake.screening import CURRENT, Severity
-from intake.users import current_staff
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_ID = 2**31 - 1
 
 MESSAGES = {
-    HTTPStatus.UNAUTHORIZED: "Sign in as a clinician or admin first.",
-    HTTPStatus.FORBIDDEN: "Your role does not give access to screening answers.",
+    HTTPStatus.UNAUTHORIZED: "Sign in, or send an API token.",
+    HTTPStatus.FORBIDDEN: "This is not open to you.",
     HTTPStatus.NOT_FOUND: "There is no appointment with this id.",
     HTTPStatus.METHOD_NOT_ALLOWED: "This method is not allowed here.",
 }
 
 
 def _error(status: HTTPStatus, message: str | None = None) -> Response:
-    body = {
-        "error": status.phrase.lower().replace(" ", "_"),
-        "message": message or MESSAGES.get(status, status.description),
-    }
-    response = jsonify(body)
-    response.status_code = status
-    return response
+    return error(status, message or MESSAGES.get(status, status.description))
 
 
 def json_error(error: HTTPException) -> Response:
@@ -77,6 +72,7 @@ def unexpected(error: Exception) -> Response:
 
 
 @bp.get("/appointments/<int:appointment_id>/intake")
+@require(Scope.READ_INTAKES, roles={Role.CLINICIAN, Role.ADMIN})
 def appointment_intake(appointment_id: int) -> ResponseReturnValue:
     """Return the appointment's intake as CONTRACT section 6 describes it.
 
@@ -89,11 +85,113 @@ def appointment_intake(appointment_id: int) -> ResponseReturnValue:
         return _error(HTTPStatus.NOT_FOUND)
     audit.record(
         audit.Action.API_INTAKE_READ,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=current_staff().id,
+        **caller().actor(),
         target=("appointment", appointment.id),
     )
     return jsonify(intake_body(appointment.intake))
+
+
+# The API's names for the booking fields; intake.appointments reads "dob".
+BOOKING_FIELDS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "date_of_birth": "dob",
+    "at": "at",
+    "email": "email",
+    "phone": "phone",
+}
+REQUIRED_BOOKING_FIELDS = ("first_name", "last_name", "date_of_birth", "at")
+
+# The API's words for each code of intake.appointments.parse_booking.
+BOOKING_MESSAGES = {
+    "first_name.required": "first_name is required.",
+    "first_name.too_long": "first_name must be at most 100 characters.",
+    "last_name.required": "last_name is required.",
+    "last_name.too_long": "last_name must be at most 100 characters.",
+    "dob.format": "date_of_birth must be a date in the form YYYY-MM-DD.",
+    "dob.future": "date_of_birth must be in the past.",
+    "dob.too_recent": "date_of_birth must be more than a year ago.",
+    "dob.too_early": "date_of_birth must be after 1900.",
+    "at.format": "at must be the clinic's local time in the form YYYY-MM-DDTHH:MM.",
+    "at.past": "at is in the past.",
+    "email.invalid": "email is not a valid address, like name@example.com.",
+    "phone.invalid": "phone is not a phone number.",
+    "type": "must be a string.",
+    "unknown": "is not a field of a booking.",
+}
+
+
+def _invalid(problems: list[tuple[str, str]]) -> Response:
+    """422 naming every wrong field: ``fields`` is a list of {field, code, message}."""
+    fields = []
+    for field, code in problems:
+        message = BOOKING_MESSAGES[code]
+        if code in ("type", "unknown"):
+            message = f"{field} {message}"
+        fields.append({"field": field, "code": code, "message": message})
+    response = jsonify(
+        {"error": "invalid_input", "message": fields[0]["message"], "fields": fields}
+    )
+    response.status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    return response
+
+
+@bp.post("/appointments")
+@require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
+def create_appointment() -> ResponseReturnValue:
+    """Book an appointment and issue its intake link, as ``appointments add`` does.
+
+    Answers 201 with ``{"appointment_id", "intake_url"}``; 422 naming every
+    wrong field; 409 when the person is already booked at that time.
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(
+            HTTPStatus.BAD_REQUEST,
+            "Send a JSON object (Content-Type: application/json) with the booking's fields.",
+        )
+    problems = [(name, "unknown") for name in body if name not in BOOKING_FIELDS]
+    values: dict[str, str | None] = {}
+    for name, key in BOOKING_FIELDS.items():
+        value = body.get(name)
+        optional = name not in REQUIRED_BOOKING_FIELDS
+        if isinstance(value, str) or (value is None and optional):
+            values[key] = value
+        elif value is not None:
+            problems.append((name, "type"))
+    if not problems:
+        try:
+            booking = appointments.parse_booking(values, tz=current_app.config["INTAKE_TZ"])
+        except appointments.BookingInputError as exc:
+            api_name = {key: name for name, key in BOOKING_FIELDS.items()}
+            problems = [(api_name[key], code) for key, code in exc.errors.items()]
+    if problems:
+        return _invalid(
+            sorted(
+                problems,
+                key=lambda p: (
+                    list(BOOKING_FIELDS).index(p[0])
+                    if p[0] in BOOKING_FIELDS
+                    else len(BOOKING_FIELDS)
+                ),
+            )
+        )
+    try:
+        appointment, _link, token = appointments.book(booking, by=caller().user_id)
+    except appointments.DuplicateBookingError as exc:
+        response = jsonify(
+            {
+                "error": "conflict",
+                "message": "This person already has an appointment at this time.",
+                "appointment_id": exc.existing_id,
+            }
+        )
+        response.status_code = HTTPStatus.CONFLICT
+        return response
+    response = jsonify({"appointment_id": appointment.id, "intake_url": links.intake_url(token)})
+    response.status_code = HTTPStatus.CREATED
+    response.headers["Location"] = url_for("api.appointment_intake", appointment_id=appointment.id)
+    return response
 
 
 @bp.get("/openapi.json")
