@@ -100,7 +100,6 @@ BOOKING_FIELDS = {
     "email": "email",
     "phone": "phone",
 }
-REQUIRED_BOOKING_FIELDS = ("first_name", "last_name", "date_of_birth", "at")
 
 # The API's words for each code of intake.appointments.parse_booking.
 BOOKING_MESSAGES = {
@@ -150,31 +149,24 @@ def create_appointment() -> ResponseReturnValue:
             HTTPStatus.BAD_REQUEST,
             "Send a JSON object (Content-Type: application/json) with the booking's fields.",
         )
-    problems = [(name, "unknown") for name in body if name not in BOOKING_FIELDS]
-    values: dict[str, str | None] = {}
-    for name, key in BOOKING_FIELDS.items():
-        value = body.get(name)
-        optional = name not in REQUIRED_BOOKING_FIELDS
-        if isinstance(value, str) or (value is None and optional):
-            values[key] = value
-        elif value is not None:
-            problems.append((name, "type"))
-    if not problems:
-        try:
-            booking = appointments.parse_booking(values, tz=current_app.config["INTAKE_TZ"])
-        except appointments.BookingInputError as exc:
-            api_name = {key: name for name, key in BOOKING_FIELDS.items()}
-            problems = [(api_name[key], code) for key, code in exc.errors.items()]
+    # A field of the wrong type is named as such, and read as missing, so
+    # every other wrong field is named in the same answer.
+    wrong_type = [name for name in BOOKING_FIELDS if not isinstance(body.get(name), str | None)]
+    values = {
+        key: None if name in wrong_type else body.get(name) for name, key in BOOKING_FIELDS.items()
+    }
+    problems = dict.fromkeys(wrong_type, "type")
+    try:
+        booking = appointments.parse_booking(values, tz=current_app.config["INTAKE_TZ"])
+    except appointments.BookingInputError as exc:
+        api_name = {key: name for name, key in BOOKING_FIELDS.items()}
+        for key, code in exc.errors.items():
+            problems.setdefault(api_name[key], code)
+    problems |= {name: "unknown" for name in body if name not in BOOKING_FIELDS}
     if problems:
+        order = list(BOOKING_FIELDS)
         return _invalid(
-            sorted(
-                problems,
-                key=lambda p: (
-                    list(BOOKING_FIELDS).index(p[0])
-                    if p[0] in BOOKING_FIELDS
-                    else len(BOOKING_FIELDS)
-                ),
-            )
+            sorted(problems.items(), key=lambda p: order.index(p[0]) if p[0] in order else 99)
         )
     try:
         appointment, _link, token = appointments.book(booking, by=caller().user_id)
