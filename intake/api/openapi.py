@@ -36,6 +36,15 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+_APPOINTMENT_ID = {
+    "name": "appointment_id",
+    "in": "path",
+    "required": True,
+    "description": "The appointment's id, as `appointments add` prints.",
+    "schema": {"type": "integer", "minimum": 1, "format": "int32"},
+}
+
+
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -88,6 +97,75 @@ def document() -> dict[str, Any]:
                         "403": _error("A role or a token without the scope."),
                         "409": _json("DuplicateBooking", "Already booked at this time."),
                         "422": _json("InvalidInput", "One or more fields are wrong."),
+                    },
+                }
+            },
+            "/api/v1/appointments/{appointment_id}": {
+                "patch": {
+                    "operationId": "changeAppointment",
+                    "summary": "Change the patient's details or the time",
+                    "description": (
+                        "As `appointments update`: only the fields sent change (`email` or "
+                        '`phone` sent as `""` is removed); every field is checked before '
+                        "anything changes. Details cannot change once the patient has signed "
+                        "the acknowledgment (409 `appointment.signed`); a cancelled "
+                        "appointment cannot change (409 `appointment.cancelled`)."
+                    ),
+                    "security": _security(Scope.WRITE_APPOINTMENTS),
+                    "parameters": [_APPOINTMENT_ID],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/AppointmentChange"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Appointment", "Changed (or already so: `changed` is `[]`)."),
+                        "400": _error("The body is not a JSON object of text values."),
+                        "401": _error("Not signed in, and no valid token."),
+                        "403": _error("A role or a token without the scope."),
+                        "404": _error("No appointment with this id."),
+                        "409": _json("Conflict", "Cancelled, signed, or a duplicate booking."),
+                        "422": _json("InvalidInput", "One or more fields are wrong."),
+                    },
+                }
+            },
+            "/api/v1/appointments/{appointment_id}/cancel": {
+                "post": {
+                    "operationId": "cancelAppointment",
+                    "summary": "Cancel the appointment: its intake link stops working",
+                    "description": (
+                        "As `appointments cancel`. The intake is kept as it is. An optional "
+                        "`reason` is kept for staff and never shown to the patient."
+                    ),
+                    "security": _security(Scope.WRITE_APPOINTMENTS),
+                    "parameters": [_APPOINTMENT_ID],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "reason": {
+                                            "type": "string",
+                                            "description": "Kept up to 500 characters.",
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Appointment", "Cancelled."),
+                        "400": _error("The body is not a JSON object with only `reason`."),
+                        "401": _error("Not signed in, and no valid token."),
+                        "403": _error("A role or a token without the scope."),
+                        "404": _error("No appointment with this id."),
+                        "409": _json("Conflict", "Already cancelled."),
                     },
                 }
             },
@@ -258,13 +336,62 @@ def _schemas() -> dict[str, Any]:
         "DuplicateBooking": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["error", "message", "appointment_id"],
+            "required": ["error", "code", "message", "appointment_id"],
             "properties": {
                 "error": {"const": "conflict"},
+                "code": {"const": "booking.duplicate"},
                 "message": {"type": "string"},
                 "appointment_id": {
                     "type": ["integer", "null"],
                     "description": "The appointment already booked for this person then.",
+                },
+            },
+        },
+        "AppointmentChange": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "first_name": {"type": "string", "minLength": 1, "maxLength": 100},
+                "last_name": {"type": "string", "minLength": 1, "maxLength": 100},
+                "date_of_birth": {"type": "string", "format": "date"},
+                "at": {
+                    "type": "string",
+                    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$",
+                    "description": "The new local time, `YYYY-MM-DDTHH:MM`, not passed.",
+                },
+                "email": {"type": "string", "description": '`""` removes it.'},
+                "phone": {"type": "string", "maxLength": 40, "description": '`""` removes it.'},
+            },
+        },
+        "Appointment": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["appointment_id", "at", "cancelled"],
+            "properties": {
+                "appointment_id": {"type": "integer", "minimum": 1},
+                "at": {"type": "string", "description": "Local clinic time, `YYYY-MM-DDTHH:MM`."},
+                "cancelled": {"type": "boolean"},
+                "changed": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "The fields that changed (PATCH only).",
+                },
+            },
+        },
+        "Conflict": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["error", "code", "message"],
+            "properties": {
+                "error": {"const": "conflict"},
+                "code": {
+                    "type": "string",
+                    "enum": ["booking.duplicate", "appointment.signed", "appointment.cancelled"],
+                },
+                "message": {"type": "string"},
+                "appointment_id": {
+                    "type": ["integer", "null"],
+                    "description": "For a duplicate: the appointment already booked then.",
                 },
             },
         },

@@ -6,6 +6,7 @@ Every answer from this blueprint is JSON, errors included:
 
 from __future__ import annotations
 
+import datetime as dt
 from http import HTTPStatus
 from typing import Any
 
@@ -23,7 +24,9 @@ from intake.api.access import caller, error, require
 from intake.api.openapi import document
 from intake.api.tokens import Scope
 from intake.bad_input import BadInput
-from intake.extensions import db
+from intake.errors import ServiceError
+from intake.extensions import csrf, db
+from intake.links import AppointmentCancelledError
 from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus, Role
 from intake.screening import CURRENT, Severity
 
@@ -171,19 +174,174 @@ def create_appointment() -> ResponseReturnValue:
     try:
         appointment, _link, token = appointments.book(booking, by=caller().user_id)
     except appointments.DuplicateBookingError as exc:
-        response = jsonify(
-            {
-                "error": "conflict",
-                "message": "This person already has an appointment at this time.",
-                "appointment_id": exc.existing_id,
-            }
-        )
-        response.status_code = HTTPStatus.CONFLICT
-        return response
+        return _change_refused(exc)
     response = jsonify({"appointment_id": appointment.id, "intake_url": links.intake_url(token)})
     response.status_code = HTTPStatus.CREATED
     response.headers["Location"] = url_for("api.appointment_intake", appointment_id=appointment.id)
     return response
+
+
+APPOINTMENT_ID = "<int(max=2147483647):appointment_id>"
+
+
+def _conflict(code: str, message: str, **extra: object) -> Response:
+    """409 ``{"error": "conflict", "code", "message", ...}``."""
+    response = jsonify({"error": "conflict", "code": code, "message": message, **extra})
+    response.status_code = HTTPStatus.CONFLICT
+    return response
+
+
+def appointment_body(appointment: Appointment, changed: list[str] | None = None) -> dict[str, Any]:
+    """``{"appointment_id", "at", "cancelled"}`` as ``appointments update`` prints it."""
+    tz = current_app.config["INTAKE_TZ"]
+    body: dict[str, Any] = {
+        "appointment_id": appointment.id,
+        "at": appointment.starts_at.astimezone(tz).strftime(appointments.TIME_FORMAT),
+        "cancelled": appointment.cancelled,
+    }
+    if changed is not None:
+        body["changed"] = changed
+    return body
+
+
+def _api_field(key: str) -> str:
+    return {key: name for name, key in BOOKING_FIELDS.items()}[key]
+
+
+@bp.patch(f"/appointments/{APPOINTMENT_ID}")
+@require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
+def update_appointment(appointment_id: int) -> ResponseReturnValue:
+    """Change the appointment's patient details or time, as ``appointments update`` does.
+
+    Only the fields sent change; ``email`` or ``phone`` sent as "" is removed.
+    Every field is checked before anything changes.
+
+    :raise 404: no appointment with this id.
+    """
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None:
+        return _error(HTTPStatus.NOT_FOUND)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(
+            HTTPStatus.BAD_REQUEST,
+            "Send a JSON object (Content-Type: application/json) with the fields to change.",
+        )
+    details, starts_at, problems = _parse_change(appointment, body)
+    if problems:
+        order = list(BOOKING_FIELDS)
+        return _invalid(
+            sorted(problems.items(), key=lambda p: order.index(p[0]) if p[0] in order else 99)
+        )
+    try:
+        # A savepoint: a move refused after a detail edit takes the edit (and
+        # its audit event) back with it; the call itself stays audited.
+        with db.session.begin_nested():
+            changed = _apply_change(appointment, details, starts_at)
+    except ServiceError as exc:
+        return _change_refused(exc)
+    return jsonify(appointment_body(appointment, changed))
+
+
+def _parse_change(
+    appointment: Appointment, body: dict[str, Any]
+) -> tuple[appointments.Details | None, dt.datetime | None, dict[str, str]]:
+    """Check every field sent (merged onto the stored ones); return what to change and problems."""
+    problems = {
+        name: "type" for name in BOOKING_FIELDS if not isinstance(body.get(name), str | None)
+    }
+    problems |= dict.fromkeys((name for name in body if name not in BOOKING_FIELDS), "unknown")
+    given = {
+        BOOKING_FIELDS[name]: value
+        for name, value in body.items()
+        if name in BOOKING_FIELDS and name != "at" and isinstance(value, str)
+    }
+    at = body.get("at")
+    tz = current_app.config["INTAKE_TZ"]
+    details = starts_at = None
+    if given:
+        current: dict[str, str | None] = {
+            "first_name": appointment.first_name,
+            "last_name": appointment.last_name,
+            "dob": appointment.date_of_birth.isoformat(),
+            "email": appointment.email,
+            "phone": appointment.phone,
+        }
+        try:
+            details = appointments.parse_details(current | given, tz=tz)
+        except appointments.BookingInputError as exc:
+            for key, code in exc.errors.items():
+                problems.setdefault(_api_field(key), code)
+    if isinstance(at, str):
+        try:
+            starts_at = appointments.parse_start(at, tz=tz)
+        except appointments.BookingInputError as exc:
+            problems.setdefault("at", exc.errors["at"])
+    return details, starts_at, problems
+
+
+def _apply_change(
+    appointment: Appointment, details: appointments.Details | None, starts_at: dt.datetime | None
+) -> list[str]:
+    """Apply the checked change; return the API names of the fields that changed.
+
+    :raise AppointmentCancelledError, appointments.SignedError,
+        appointments.DuplicateBookingError: as the services do.
+    """
+    by = caller().user_id
+    changed: list[str] = []
+    if details is not None:
+        changed = [_api_field(k) for k in appointments.edit_details(appointment.id, details, by=by)]
+    if starts_at is not None and appointments.reschedule(appointment.id, starts_at, by=by):
+        changed.append("at")
+    return changed
+
+
+def _change_refused(exc: ServiceError) -> Response:
+    if isinstance(exc, appointments.DuplicateBookingError):
+        return _conflict(
+            "booking.duplicate",
+            "This person already has an appointment at this time.",
+            appointment_id=exc.existing_id,
+        )
+    if isinstance(exc, appointments.SignedError):
+        return _conflict(
+            "appointment.signed",
+            "The patient has signed the acknowledgment, so their details cannot change "
+            "(cancel and book again if they are wrong).",
+        )
+    if isinstance(exc, AppointmentCancelledError):
+        return _conflict(
+            "appointment.cancelled", "This appointment is cancelled; it cannot change."
+        )
+    raise exc
+
+
+@bp.post(f"/appointments/{APPOINTMENT_ID}/cancel")
+@require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
+def cancel_appointment(appointment_id: int) -> ResponseReturnValue:
+    """Cancel the appointment, as ``appointments cancel`` does: its intake link stops working.
+
+    An optional JSON body ``{"reason": "..."}`` is kept for staff, never shown to the patient.
+
+    :raise 404: no appointment with this id.
+    """
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None:
+        return _error(HTTPStatus.NOT_FOUND)
+    body = request.get_json(silent=True) if request.get_data(cache=True) else {}
+    if (
+        not isinstance(body, dict)
+        or set(body) - {"reason"}
+        or not isinstance(body.get("reason", ""), str)
+    ):
+        return _error(HTTPStatus.BAD_REQUEST, 'Send no body, or a JSON object {"reason": "..."}.')
+    reason = body.get("reason") or ""
+    try:
+        appointments.cancel(appointment.id, reason=reason, by=caller().user_id)
+    except AppointmentCancelledError:
+        return _conflict("appointment.cancelled", "This appointment was already cancelled.")
+    return jsonify(appointment_body(appointment))
 
 
 @bp.get("/openapi.json")
@@ -192,10 +350,15 @@ def openapi() -> ResponseReturnValue:
     return jsonify(document())
 
 
-@bp.get("/<path:rest>")
+# Every method: a PATCH or POST to an id that is not a number is a 404 too,
+# not a 405 from this GET-only rule. Nothing here changes anything, so no CSRF.
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_found(rest: str) -> ResponseReturnValue:
     """Answer any other path under the API (an id that is not a number, say) with JSON 404."""
     return _error(HTTPStatus.NOT_FOUND, "There is nothing at this address in the API.")
+
+
+csrf.exempt(not_found)
 
 
 def intake_body(intake: Intake | None) -> dict[str, Any]:

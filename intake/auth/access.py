@@ -62,6 +62,8 @@ ACCESS: dict[str, Access] = {
     "api.not_found": Open.PUBLIC,  # JSON 404 for any other /api/v1/ path
     "api.appointment_intake": Open.API,  # read:intakes; clinician, admin
     "api.create_appointment": Open.API,  # write:appointments; front desk, admin
+    "api.update_appointment": Open.API,  # write:appointments; front desk, admin
+    "api.cancel_appointment": Open.API,  # write:appointments; front desk, admin
 }
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from intake import clock
 from intake.api import tokens
 from intake.audit import Action
 from intake.extensions import db
-from intake.models import ApiToken, AuditEvent, HeldSecret, Role, utcnow
+from intake.models import ApiToken, Appointment, AuditEvent, HeldSecret, Role, utcnow
 from tests.conftest import make_appointment, make_user
 from tests.staff.conftest import login_as, make_submitted
 
@@ -344,7 +345,7 @@ def test_booking_with_a_token_gives_a_working_intake_link(client, client_for):
 
 
 def test_the_booked_time_is_the_clinics_local_time(app, client):
-    app.config["INTAKE_TZ"] = __import__("zoneinfo").ZoneInfo("America/New_York")
+    app.config["INTAKE_TZ"] = ZoneInfo("America/New_York")
     _, token = make_token("write:appointments")
     local = (
         (utcnow() + dt.timedelta(days=3))
@@ -353,8 +354,6 @@ def test_the_booked_time_is_the_clinics_local_time(app, client):
     )
     body = booking(at=local.strftime("%Y-%m-%dT%H:%M"))
     response = client.post("/api/v1/appointments", json=body, headers=bearer(token))
-    from intake.models import Appointment
-
     appointment = db.session.get(Appointment, response.get_json()["appointment_id"])
     assert appointment.starts_at == local
 
@@ -503,3 +502,146 @@ class TestCsrf:
 def client_without_cookies(client):
     fresh = client.application.test_client()
     return fresh
+
+
+# -- PATCH /api/v1/appointments/<id> and POST .../cancel ------------------------------
+
+
+def local_in(days: int, hour: int = 10) -> str:
+    day = clock.clinic_today() + dt.timedelta(days=days)
+    return f"{day.isoformat()}T{hour:02d}:30"
+
+
+def booked(client, token: str, **changes: object) -> dict[str, object]:
+    response = client.post("/api/v1/appointments", json=booking(**changes), headers=bearer(token))
+    assert response.status_code == HTTPStatus.CREATED
+    return response.get_json()
+
+
+def test_a_token_moves_an_appointment_and_edits_its_details(client):
+    _, token = make_token("write:appointments")
+    made = booked(client, token)
+    moved = client.patch(
+        f"/api/v1/appointments/{made['appointment_id']}",
+        json={"at": local_in(5), "email": "", "last_name": "Lopez"},
+        headers=bearer(token),
+    )
+    assert moved.status_code == HTTPStatus.OK
+    assert moved.get_json() == {
+        "appointment_id": made["appointment_id"],
+        "at": local_in(5),
+        "cancelled": False,
+        "changed": ["last_name", "email", "at"],
+    }
+    appointment = db.session.get(Appointment, made["appointment_id"])
+    db.session.refresh(appointment)
+    assert (appointment.last_name, appointment.email) == ("Lopez", None)
+    assert [e.target_id for e in events(Action.APPOINTMENT_RESCHEDULED)] == [appointment.id]
+    # Nothing to change: 200, changed [].
+    same = client.patch(
+        f"/api/v1/appointments/{appointment.id}", json={"at": local_in(5)}, headers=bearer(token)
+    )
+    assert same.get_json()["changed"] == []
+    # The patient's link still works after the move.
+    path = made["intake_url"].removeprefix("http://localhost")
+    assert client.get(path).status_code == HTTPStatus.OK
+
+
+def test_a_change_with_a_wrong_field_changes_nothing(client):
+    _, token = make_token("write:appointments")
+    made = booked(client, token)
+    response = client.patch(
+        f"/api/v1/appointments/{made['appointment_id']}",
+        json={"first_name": "Sam", "at": "2001-01-01T10:00", "date_of_birth": "soon"},
+        headers=bearer(token),
+    )
+    assert response.status_code == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert [(f["field"], f["code"]) for f in response.get_json()["fields"]] == [
+        ("date_of_birth", "dob.format"),
+        ("at", "at.past"),
+    ]
+    appointment = db.session.get(Appointment, made["appointment_id"])
+    db.session.refresh(appointment)
+    assert appointment.first_name == "Robin"
+    assert events(Action.APPOINTMENT_UPDATED) == []
+
+
+def test_a_refused_move_takes_the_detail_edit_back_but_the_call_stays_audited(client):
+    _, token = make_token("write:appointments")
+    first = booked(client, token, first_name="Sam", at=local_in(6))
+    second = booked(client, token, at=local_in(7))
+    response = client.patch(
+        f"/api/v1/appointments/{second['appointment_id']}",
+        json={"first_name": "Sam", "at": local_in(6)},
+        headers=bearer(token),
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    body = response.get_json()
+    assert (body["code"], body["appointment_id"]) == ("booking.duplicate", first["appointment_id"])
+    appointment = db.session.get(Appointment, second["appointment_id"])
+    db.session.refresh(appointment)
+    assert appointment.first_name == "Robin"
+    assert events(Action.APPOINTMENT_UPDATED) == []
+    assert [e.detail["status"] for e in events(Action.API_TOKEN_USED)] == [201, 201, 409]
+
+
+def test_details_cannot_change_once_signed(client):
+    _, token = make_token("write:appointments")
+    appointment, _ = make_submitted()
+    response = client.patch(
+        f"/api/v1/appointments/{appointment.id}", json={"last_name": "X"}, headers=bearer(token)
+    )
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.get_json()["code"] == "appointment.signed"
+
+
+def test_a_token_cancels_an_appointment_and_its_link_stops_working(client, client_for):
+    _, token = make_token("write:appointments")
+    made = booked(client, token)
+    url = f"/api/v1/appointments/{made['appointment_id']}/cancel"
+    response = client.post(url, json={"reason": "moved away"}, headers=bearer(token))
+    assert response.status_code == HTTPStatus.OK
+    assert response.get_json()["cancelled"] is True
+    appointment = db.session.get(Appointment, made["appointment_id"])
+    db.session.refresh(appointment)
+    assert appointment.cancelled and appointment.cancel_reason == "moved away"
+    patient = client_for().get(made["intake_url"].removeprefix("http://localhost"))
+    assert 'name="date_of_birth' not in patient.get_data(as_text=True)
+
+    again = client.post(url, headers=bearer(token))
+    assert again.status_code == HTTPStatus.CONFLICT
+    assert again.get_json()["code"] == "appointment.cancelled"
+    moved = client.patch(
+        f"/api/v1/appointments/{appointment.id}", json={"at": local_in(9)}, headers=bearer(token)
+    )
+    assert moved.status_code == HTTPStatus.CONFLICT
+
+
+@pytest.mark.parametrize("body", [{"reason": ["x"]}, {"why": "x"}, [1]])
+def test_a_bad_cancel_body_gets_400_and_cancels_nothing(client, body):
+    _, token = make_token("write:appointments")
+    made = booked(client, token)
+    url = f"/api/v1/appointments/{made['appointment_id']}/cancel"
+    assert client.post(url, json=body, headers=bearer(token)).status_code == 400
+    assert events(Action.APPOINTMENT_CANCELLED) == []
+
+
+@pytest.mark.parametrize("method", ["PATCH", "POST"])
+def test_changes_to_an_unknown_appointment_get_404(client, method):
+    _, token = make_token("write:appointments")
+    path = "/api/v1/appointments/999999" + ("/cancel" if method == "POST" else "")
+    response = client.open(path, method=method, json={}, headers=bearer(token))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    bad_id = client.open(
+        path.replace("999999", "abc"), method=method, json={}, headers=bearer(token)
+    )
+    assert bad_id.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_a_reading_token_cannot_change_or_cancel(client):
+    _, writer = make_token("write:appointments")
+    _, reader = make_token("read:intakes")
+    made = booked(client, writer)
+    base = f"/api/v1/appointments/{made['appointment_id']}"
+    assert client.patch(base, json={}, headers=bearer(reader)).status_code == 403
+    assert client.post(f"{base}/cancel", headers=bearer(reader)).status_code == 403
