@@ -25,7 +25,7 @@ from intake.api.openapi import document
 from intake.api.tokens import Scope
 from intake.bad_input import BadInput
 from intake.errors import ServiceError
-from intake.extensions import csrf, db
+from intake.extensions import db
 from intake.links import AppointmentCancelledError
 from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus, Role
 from intake.screening import CURRENT, Severity
@@ -39,6 +39,7 @@ MESSAGES = {
     HTTPStatus.FORBIDDEN: "This is not open to you.",
     HTTPStatus.NOT_FOUND: "There is no appointment with this id.",
     HTTPStatus.METHOD_NOT_ALLOWED: "This method is not allowed here.",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The request body is too large. Nothing was saved.",
 }
 
 
@@ -181,7 +182,15 @@ def create_appointment() -> ResponseReturnValue:
     return response
 
 
-APPOINTMENT_ID = "<int(max=2147483647):appointment_id>"
+# Any text, read by _appointment_or_none: a PATCH or POST to an id that is
+# not a number is a 404 like an unknown one (an int converter would leave it
+# to the GET-only catch-all, a 405).
+APPOINTMENT_ID = "<appointment_id>"
+
+
+def _appointment_or_none(text: str) -> Appointment | None:
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
+    return db.session.get(Appointment, number) if 0 < number <= MAX_ID else None
 
 
 def _conflict(code: str, message: str, **extra: object) -> Response:
@@ -210,7 +219,7 @@ def _api_field(key: str) -> str:
 
 @bp.patch(f"/appointments/{APPOINTMENT_ID}")
 @require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
-def update_appointment(appointment_id: int) -> ResponseReturnValue:
+def update_appointment(appointment_id: str) -> ResponseReturnValue:
     """Change the appointment's patient details or time, as ``appointments update`` does.
 
     Only the fields sent change; ``email`` or ``phone`` sent as "" is removed.
@@ -218,7 +227,7 @@ def update_appointment(appointment_id: int) -> ResponseReturnValue:
 
     :raise 404: no appointment with this id.
     """
-    appointment = db.session.get(Appointment, appointment_id)
+    appointment = _appointment_or_none(appointment_id)
     if appointment is None:
         return _error(HTTPStatus.NOT_FOUND)
     body = request.get_json(silent=True)
@@ -319,14 +328,14 @@ def _change_refused(exc: ServiceError) -> Response:
 
 @bp.post(f"/appointments/{APPOINTMENT_ID}/cancel")
 @require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
-def cancel_appointment(appointment_id: int) -> ResponseReturnValue:
+def cancel_appointment(appointment_id: str) -> ResponseReturnValue:
     """Cancel the appointment, as ``appointments cancel`` does: its intake link stops working.
 
     An optional JSON body ``{"reason": "..."}`` is kept for staff, never shown to the patient.
 
     :raise 404: no appointment with this id.
     """
-    appointment = db.session.get(Appointment, appointment_id)
+    appointment = _appointment_or_none(appointment_id)
     if appointment is None:
         return _error(HTTPStatus.NOT_FOUND)
     body = request.get_json(silent=True) if request.get_data(cache=True) else {}
@@ -350,15 +359,26 @@ def openapi() -> ResponseReturnValue:
     return jsonify(document())
 
 
-# Every method: a PATCH or POST to an id that is not a number is a 404 too,
-# not a 405 from this GET-only rule. Nothing here changes anything, so no CSRF.
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.get("/<path:rest>")
 def not_found(rest: str) -> ResponseReturnValue:
-    """Answer any other path under the API (an id that is not a number, say) with JSON 404."""
+    """Answer any other path under the API (an id that is not a number, say) with JSON 404.
+
+    A GET or HEAD of an address that exists for other methods only
+    (``/appointments`` takes POST) is a 405 naming them, as the router would
+    answer had this catch-all not matched first.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _values = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
     return _error(HTTPStatus.NOT_FOUND, "There is nothing at this address in the API.")
-
-
-csrf.exempt(not_found)
 
 
 def intake_body(intake: Intake | None) -> dict[str, Any]:
