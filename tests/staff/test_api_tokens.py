@@ -645,3 +645,14 @@ def test_a_reading_token_cannot_change_or_cancel(client):
     base = f"/api/v1/appointments/{made['appointment_id']}"
     assert client.patch(base, json={}, headers=bearer(reader)).status_code == 403
     assert client.post(f"{base}/cancel", headers=bearer(reader)).status_code == 403
+
+
+def test_the_token_never_reaches_the_logs(client, caplog, capfd):
+    caplog.set_level("DEBUG")
+    _, token = make_token("read:intakes", "write:appointments")
+    appointment, _ = make_appointment()
+    client.get(intake_url(appointment.id), headers=bearer(token))
+    client.post("/api/v1/appointments", json=booking(first_name=""), headers=bearer(token))
+    client.get(intake_url(appointment.id), headers=bearer(token + "x"))
+    out, err = capfd.readouterr()
+    assert token[4:] not in caplog.text + out + err
