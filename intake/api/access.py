@@ -116,7 +116,20 @@ def require(
 ) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, ResponseReturnValue]]:
     """Guard an API view: a bearer token with ``scope``, or a signed-in staff member in ``roles``.
 
-    ``scope`` is a :class:`~intake.api.tokens.Scope` or its value (``"read:intakes"``).
+    ``scope`` is a :class:`~intake.api.tokens.Scope` or its value (``"read:intakes"``);
+    ``roles`` the staff roles whose session may call it. Put it under the
+    route decorator, declare the endpoint ``Open.API`` in the access table
+    (``intake.auth.access.ACCESS``), and read :func:`caller` in the view for
+    the audit event::
+
+        @bp.get("/fhir/QuestionnaireResponse/<int:appointment_id>")
+        @require("read:intakes", roles={Role.CLINICIAN, Role.ADMIN})
+        def questionnaire_response(appointment_id: int) -> ResponseReturnValue:
+            audit.record(Action.API_INTAKE_READ, **caller().actor(), target=...)
+
+    The role matrix test (``tests/staff/test_access_matrix.py``) then checks
+    the route for every role, and ``api_token.used`` is recorded for every
+    call made with a token.
     """
     needed = Requirement(Scope(scope), frozenset(roles))
 
