@@ -159,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     # Feature blueprints, one line each:
     app.register_blueprint(import_module("intake.patients.views").bp)
     app.register_blueprint(import_module("intake.auth.views").bp)
+    import_module("intake.admin.tokens")  # its pages join the admin blueprint
     app.register_blueprint(import_module("intake.admin.views").bp)
     app.register_blueprint(import_module("intake.review.views").bp)
     app.register_blueprint(import_module("intake.frontdesk.views").bp)

@@ -92,6 +92,9 @@ class Action(StrEnum):
     MAIL_SENT = "mail.sent"
     MAIL_FAILED = "mail.failed"
     REMINDERS_STOPPED = "mail.reminders_stopped"
+    API_TOKEN_CREATED = "api_token.created"  # noqa: S105 - an event tag
+    API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 - an event tag
+    API_TOKEN_USED = "api_token.used"  # noqa: S105 - an event tag
     # The audit trail itself
     AUDIT_SCHEME_CHANGED = "audit.scheme_changed"
     AUDIT_EXPORTED = "audit.exported"
@@ -102,6 +105,7 @@ class ActorKind(StrEnum):
     PATIENT = "patient"
     SYSTEM = "system"
     ANONYMOUS = "anonymous"
+    API_TOKEN = "api_token"  # noqa: S105 - an integrator's token; target names which
 
 
 def _content(event: AuditEvent) -> list[Any]:

@@ -66,7 +66,12 @@ def _check_json() -> None:
     for name, value in data.items():
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str) for v in values):
-            raise BadInput(gettext("Send each field's value as text. Nothing was saved."))
+            raise BadInput(
+                gettext(
+                    "Send each field's value as text (%(field)s is not). Nothing was saved.",
+                    field=name[:100],
+                )
+            )
         if _has_nul((name, v) for v in values):
             raise _unreadable()
 

@@ -32,6 +32,7 @@ class Held(StrEnum):
     TEMPORARY_PASSWORD = "temporary_password"  # noqa: S105 (a kind, not a password)
     RECOVERY_CODES = "recovery_codes"
     WEBHOOK_SECRET = "webhook_secret"  # noqa: S105 (a kind, not a secret)
+    API_TOKEN = "api_token"  # noqa: S105 (a kind, not a token)
 
 
 def _session_key(kind: Held, subject_id: int) -> str:

@@ -463,8 +463,8 @@ class AuditEvent(Model):
 class HeldSecret(Model):
     """A secret made by a POST, sealed, held for the one page that shows it.
 
-    A temporary password (new account, password reset) or a set of recovery
-    codes crosses the post/redirect/get this way: the POST seals it here and
+    A temporary password (new account, password reset), a set of recovery
+    codes or a new API token crosses the post/redirect/get this way: the POST seals it here and
     puts a random nonce in the browser's session (only its hash is kept); the
     page it redirects to opens it once, for that browser and that viewer,
     within minutes, and wipes it. A reload finds it taken.
@@ -473,7 +473,7 @@ class HeldSecret(Model):
     __tablename__ = "held_secrets"
     __table_args__ = (
         sa.CheckConstraint(
-            "kind IN ('temporary_password', 'recovery_codes', 'webhook_secret')",
+            "kind IN ('temporary_password', 'recovery_codes', 'api_token', 'webhook_secret')",
             name="kind_known",
         ),
     )
@@ -619,3 +619,49 @@ class OutboxMessage(Model):
     created_at: Mapped[created_now]
     updated_at: Mapped[created_now]
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApiToken(Model):
+    """A credential an integrator's system sends as ``Authorization: Bearer itk_...``.
+
+    Only the token's SHA-256 is kept (see :mod:`intake.api.tokens` for why a
+    plain hash is right here), with a few characters of it (``prefix``) so
+    that staff can tell tokens apart. ``scopes`` is space-separated, as in
+    OAuth: ``read:intakes``, ``write:appointments``. A token works until
+    ``expires_at`` or until an admin revokes it, whichever comes first.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        sa.CheckConstraint("scopes <> ''", name="scopes_given"),
+        sa.CheckConstraint(
+            "(revoked_at IS NULL AND revoked_by_id IS NULL) OR revoked_at IS NOT NULL",
+            name="revocation",
+        ),
+    )
+
+    id: Mapped[int_pk]
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    scopes: Mapped[str] = mapped_column(sa.String(200))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[created_now]
+    expires_at: Mapped[timestamp]
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def status(self, now: dt.datetime) -> str:
+        """``revoked``, ``expired`` or ``active``, at ``now``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"

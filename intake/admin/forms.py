@@ -1,12 +1,13 @@
-"""Admin forms: new account, role change, and the audit log's filters."""
+"""Admin forms: new account, role change, the audit log's filters and new API tokens."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField
+from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from intake.forms import plausible_day, strip
 from intake.models import Role
@@ -57,4 +58,40 @@ class AuditFilterForm(FlaskForm):
     )
     date_to = DateField(
         _l("To (date)"), validators=[Optional(), plausible_day], render_kw={"autocomplete": "off"}
+    )
+
+
+class NewTokenForm(FlaskForm):
+    """An API token's name, scopes (at least one) and last day (see intake.api.tokens)."""
+
+    name = StringField(
+        _l("Name"),
+        description=_l("Which system or partner uses it, so you know what breaks if revoked."),
+        validators=[
+            DataRequired(_l("Enter a name for the token.")),
+            Length(max=100, message=_l("Use at most 100 characters.")),
+        ],
+        filters=[strip],
+        render_kw={"autocomplete": "off"},
+    )
+    scopes = SelectMultipleField(
+        _l("What it may do"),
+        choices=[
+            SelectChoice(
+                "read:intakes", _l("Read intakes (read:intakes): answers, flags and status")
+            ),
+            SelectChoice(
+                "write:appointments",
+                _l("Book appointments (write:appointments) and get their intake links"),
+            ),
+        ],
+        validators=[DataRequired(_l("Choose at least one thing the token may do."))],
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )
+    expires_on = DateField(
+        _l("Works until (date)"),
+        description=_l("The last day it works, at most a year from today."),
+        validators=[DataRequired(_l("Enter the last day the token works.")), plausible_day],
+        render_kw={"autocomplete": "off"},
     )

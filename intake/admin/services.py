@@ -268,6 +268,10 @@ def record_refs(events: Sequence[AuditEvent], role: Role) -> dict[int, RecordRef
                 ),
                 url("frontdesk.appointment", appointment_id=links[target]),
             )
+        elif kind == "api_token":
+            refs[event.id] = RecordRef(
+                gettext("API token #%(id)d", id=target), url("admin.tokens_list")
+            )
         else:
             refs[event.id] = RecordRef(f"{kind} #{target}", None)
     return refs

@@ -284,6 +284,9 @@ def action_labels() -> dict[str, str]:
         a.LINK_REISSUED: gettext("Intake link reissued"),
         a.ACKNOWLEDGMENT_PRINTED: gettext("Acknowledgment printed"),
         a.API_INTAKE_READ: gettext("Intake read through the API"),
+        a.API_TOKEN_CREATED: gettext("API token created"),
+        a.API_TOKEN_REVOKED: gettext("API token revoked"),
+        a.API_TOKEN_USED: gettext("API token used"),
         a.LINK_OPENED: gettext("Patient opened the link"),
         a.IDENTITY_CONFIRMED: gettext("Patient confirmed date of birth"),
         a.IDENTITY_FAILED: gettext("Patient gave a wrong date of birth"),
@@ -317,6 +320,7 @@ def actor_name(event: AuditEvent, emails: dict[int, str]) -> str:
         audit.ActorKind.PATIENT.value: gettext("the patient (through the link)"),
         audit.ActorKind.SYSTEM.value: gettext("the system (command line)"),
         audit.ActorKind.ANONYMOUS.value: gettext("not signed in"),
+        audit.ActorKind.API_TOKEN.value: gettext("an API token"),
     }
     return str(kinds.get(event.actor_kind, event.actor_kind))
 

@@ -8,20 +8,19 @@ usual JSON errors, exactly as ``GET /api/v1/appointments/<id>/intake`` gives.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, abort, current_app, request
+from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 
 from intake import audit, fhir
+from intake.api.access import caller, require
+from intake.api.tokens import Scope
 from intake.api.views import MAX_ID, _error, bp
 from intake.extensions import db
 from intake.models import Appointment, Role
 from intake.screening import CURRENT, RULESETS
-from intake.users import current_staff
 
 # As for GET /api/v1/appointments/<id>/intake: front desk never sees answers.
 INTAKE_READERS = frozenset({Role.CLINICIAN, Role.ADMIN})
@@ -29,20 +28,6 @@ INTAKE_READERS = frozenset({Role.CLINICIAN, Role.ADMIN})
 QUESTIONNAIRE_READERS = frozenset(Role)
 # The longest version string worth looking up (``rs-`` and 12 hex digits).
 MAX_VERSION_LENGTH = 32
-
-
-def require_role(roles: Collection[Role]) -> None:
-    """Refuse unless a signed-in staff member with one of ``roles`` asks: 401, else 403.
-
-    The ACCESS table (intake.auth.access) already refuses the same requests
-    before the view runs; this keeps the view's own rule next to it. To be
-    replaced by ``intake.api.access.require("read:intakes", roles=...)``,
-    which also admits API tokens.
-    """
-    if not current_user.is_authenticated:
-        abort(HTTPStatus.UNAUTHORIZED)
-    if current_user.role not in roles:
-        abort(HTTPStatus.FORBIDDEN)
 
 
 def fhir_response(resource: dict[str, Any]) -> Response:
@@ -53,12 +38,12 @@ def fhir_response(resource: dict[str, Any]) -> Response:
 
 
 @bp.get("/questionnaire")
+@require(Scope.READ_INTAKES, roles=QUESTIONNAIRE_READERS)
 def fhir_questionnaire() -> ResponseReturnValue:
     """Return the rule set's questions as a FHIR R4 Questionnaire (``?version=``: an earlier set).
 
     :raise 404: no published rule set has this version.
     """
-    require_role(QUESTIONNAIRE_READERS)
     version = request.args.get("version")
     if version is None:
         rs = CURRENT
@@ -76,12 +61,12 @@ def fhir_questionnaire() -> ResponseReturnValue:
 
 
 @bp.get("/appointments/<int:appointment_id>/intake.fhir")
+@require(Scope.READ_INTAKES, roles=INTAKE_READERS)
 def fhir_intake(appointment_id: int) -> ResponseReturnValue:
     """Return the appointment's intake as a FHIR R4 Bundle.
 
     :raise 404: no appointment with this id.
     """
-    require_role(INTAKE_READERS)
     appointment = (
         db.session.get(Appointment, appointment_id) if 0 < appointment_id <= MAX_ID else None
     )
@@ -89,8 +74,7 @@ def fhir_intake(appointment_id: int) -> ResponseReturnValue:
         return _error(HTTPStatus.NOT_FOUND)
     audit.record(
         audit.Action.API_INTAKE_READ,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=current_staff().id,
+        **caller().actor(),
         target=("appointment", appointment.id),
         format="fhir",
     )

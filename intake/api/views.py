@@ -6,10 +6,11 @@ Every answer from this blueprint is JSON, errors included:
 
 from __future__ import annotations
 
+import datetime as dt
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import (
     HTTPException,
@@ -18,34 +19,32 @@ from werkzeug.exceptions import (
     RequestURITooLarge,
 )
 
-from intake import audit, errors
+from intake import appointments, audit, errors, links
+from intake.api.access import caller, error, require
 from intake.api.openapi import document
+from intake.api.tokens import Scope
 from intake.bad_input import BadInput
+from intake.errors import ServiceError
 from intake.extensions import db
-from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus
+from intake.links import AppointmentCancelledError
+from intake.models import SUBMITTED, Acknowledgment, Appointment, Intake, IntakeStatus, Role
 from intake.screening import CURRENT, Severity
-from intake.users import current_staff
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_ID = 2**31 - 1
 
 MESSAGES = {
-    HTTPStatus.UNAUTHORIZED: "Sign in as a clinician or admin first.",
-    HTTPStatus.FORBIDDEN: "Your role does not give access to screening answers.",
+    HTTPStatus.UNAUTHORIZED: "Sign in, or send an API token.",
+    HTTPStatus.FORBIDDEN: "This is not open to you.",
     HTTPStatus.NOT_FOUND: "There is no appointment with this id.",
     HTTPStatus.METHOD_NOT_ALLOWED: "This method is not allowed here.",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "The request body is too large. Nothing was saved.",
 }
 
 
 def _error(status: HTTPStatus, message: str | None = None) -> Response:
-    body = {
-        "error": status.phrase.lower().replace(" ", "_"),
-        "message": message or MESSAGES.get(status, status.description),
-    }
-    response = jsonify(body)
-    response.status_code = status
-    return response
+    return error(status, message or MESSAGES.get(status, status.description))
 
 
 def json_error(error: HTTPException) -> Response:
@@ -77,6 +76,7 @@ def unexpected(error: Exception) -> Response:
 
 
 @bp.get("/appointments/<int:appointment_id>/intake")
+@require(Scope.READ_INTAKES, roles={Role.CLINICIAN, Role.ADMIN})
 def appointment_intake(appointment_id: int) -> ResponseReturnValue:
     """Return the appointment's intake as CONTRACT section 6 describes it.
 
@@ -89,11 +89,268 @@ def appointment_intake(appointment_id: int) -> ResponseReturnValue:
         return _error(HTTPStatus.NOT_FOUND)
     audit.record(
         audit.Action.API_INTAKE_READ,
-        actor_kind=audit.ActorKind.STAFF,
-        actor_id=current_staff().id,
+        **caller().actor(),
         target=("appointment", appointment.id),
     )
     return jsonify(intake_body(appointment.intake))
+
+
+# The API's names for the booking fields; intake.appointments reads "dob".
+BOOKING_FIELDS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "date_of_birth": "dob",
+    "at": "at",
+    "email": "email",
+    "phone": "phone",
+}
+
+# The API's words for each code of intake.appointments.parse_booking.
+BOOKING_MESSAGES = {
+    "first_name.required": "first_name is required.",
+    "first_name.too_long": "first_name must be at most 100 characters.",
+    "last_name.required": "last_name is required.",
+    "last_name.too_long": "last_name must be at most 100 characters.",
+    "dob.format": "date_of_birth must be a date in the form YYYY-MM-DD.",
+    "dob.future": "date_of_birth must be in the past.",
+    "dob.too_recent": "date_of_birth must be more than a year ago.",
+    "dob.too_early": "date_of_birth must be after 1900.",
+    "at.format": "at must be the clinic's local time in the form YYYY-MM-DDTHH:MM.",
+    "at.past": "at is in the past.",
+    "email.invalid": "email is not a valid address, like name@example.com.",
+    "phone.invalid": "phone is not a phone number.",
+    "type": "must be a string.",
+    "unknown": "is not a field of a booking.",
+}
+
+
+def _invalid(problems: list[tuple[str, str]]) -> Response:
+    """422 naming every wrong field: ``fields`` is a list of {field, code, message}."""
+    fields = []
+    for field, code in problems:
+        message = BOOKING_MESSAGES[code]
+        if code in ("type", "unknown"):
+            message = f"{field} {message}"
+        fields.append({"field": field, "code": code, "message": message})
+    response = jsonify(
+        {"error": "invalid_input", "message": fields[0]["message"], "fields": fields}
+    )
+    response.status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    return response
+
+
+@bp.post("/appointments")
+@require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
+def create_appointment() -> ResponseReturnValue:
+    """Book an appointment and issue its intake link, as ``appointments add`` does.
+
+    Answers 201 with ``{"appointment_id", "intake_url"}``; 422 naming every
+    wrong field; 409 when the person is already booked at that time.
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(
+            HTTPStatus.BAD_REQUEST,
+            "Send a JSON object (Content-Type: application/json) with the booking's fields.",
+        )
+    # A field of the wrong type is named as such, and read as missing, so
+    # every other wrong field is named in the same answer.
+    wrong_type = [name for name in BOOKING_FIELDS if not isinstance(body.get(name), str | None)]
+    values = {
+        key: None if name in wrong_type else body.get(name) for name, key in BOOKING_FIELDS.items()
+    }
+    problems = dict.fromkeys(wrong_type, "type")
+    try:
+        booking = appointments.parse_booking(values, tz=current_app.config["INTAKE_TZ"])
+    except appointments.BookingInputError as exc:
+        api_name = {key: name for name, key in BOOKING_FIELDS.items()}
+        for key, code in exc.errors.items():
+            problems.setdefault(api_name[key], code)
+    problems |= {name: "unknown" for name in body if name not in BOOKING_FIELDS}
+    if problems:
+        order = list(BOOKING_FIELDS)
+        return _invalid(
+            sorted(problems.items(), key=lambda p: order.index(p[0]) if p[0] in order else 99)
+        )
+    try:
+        appointment, _link, token = appointments.book(booking, by=caller().user_id)
+    except appointments.DuplicateBookingError as exc:
+        return _change_refused(exc)
+    response = jsonify({"appointment_id": appointment.id, "intake_url": links.intake_url(token)})
+    response.status_code = HTTPStatus.CREATED
+    response.headers["Location"] = url_for("api.appointment_intake", appointment_id=appointment.id)
+    return response
+
+
+# Any text, read by _appointment_or_none: a PATCH or POST to an id that is
+# not a number is a 404 like an unknown one (an int converter would leave it
+# to the GET-only catch-all, a 405).
+APPOINTMENT_ID = "<appointment_id>"
+
+
+def _appointment_or_none(text: str) -> Appointment | None:
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
+    return db.session.get(Appointment, number) if 0 < number <= MAX_ID else None
+
+
+def _conflict(code: str, message: str, **extra: object) -> Response:
+    """409 ``{"error": "conflict", "code", "message", ...}``."""
+    response = jsonify({"error": "conflict", "code": code, "message": message, **extra})
+    response.status_code = HTTPStatus.CONFLICT
+    return response
+
+
+def appointment_body(appointment: Appointment, changed: list[str] | None = None) -> dict[str, Any]:
+    """``{"appointment_id", "at", "cancelled"}`` as ``appointments update`` prints it."""
+    tz = current_app.config["INTAKE_TZ"]
+    body: dict[str, Any] = {
+        "appointment_id": appointment.id,
+        "at": appointment.starts_at.astimezone(tz).strftime(appointments.TIME_FORMAT),
+        "cancelled": appointment.cancelled,
+    }
+    if changed is not None:
+        body["changed"] = changed
+    return body
+
+
+def _api_field(key: str) -> str:
+    return {key: name for name, key in BOOKING_FIELDS.items()}[key]
+
+
+@bp.patch(f"/appointments/{APPOINTMENT_ID}")
+@require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
+def update_appointment(appointment_id: str) -> ResponseReturnValue:
+    """Change the appointment's patient details or time, as ``appointments update`` does.
+
+    Only the fields sent change; ``email`` or ``phone`` sent as "" is removed.
+    Every field is checked before anything changes.
+
+    :raise 404: no appointment with this id.
+    """
+    appointment = _appointment_or_none(appointment_id)
+    if appointment is None:
+        return _error(HTTPStatus.NOT_FOUND)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(
+            HTTPStatus.BAD_REQUEST,
+            "Send a JSON object (Content-Type: application/json) with the fields to change.",
+        )
+    details, starts_at, problems = _parse_change(appointment, body)
+    if problems:
+        order = list(BOOKING_FIELDS)
+        return _invalid(
+            sorted(problems.items(), key=lambda p: order.index(p[0]) if p[0] in order else 99)
+        )
+    try:
+        # A savepoint: a move refused after a detail edit takes the edit (and
+        # its audit event) back with it; the call itself stays audited.
+        with db.session.begin_nested():
+            changed = _apply_change(appointment, details, starts_at)
+    except ServiceError as exc:
+        return _change_refused(exc)
+    return jsonify(appointment_body(appointment, changed))
+
+
+def _parse_change(
+    appointment: Appointment, body: dict[str, Any]
+) -> tuple[appointments.Details | None, dt.datetime | None, dict[str, str]]:
+    """Check every field sent (merged onto the stored ones); return what to change and problems."""
+    problems = {
+        name: "type" for name in BOOKING_FIELDS if not isinstance(body.get(name), str | None)
+    }
+    problems |= dict.fromkeys((name for name in body if name not in BOOKING_FIELDS), "unknown")
+    given = {
+        BOOKING_FIELDS[name]: value
+        for name, value in body.items()
+        if name in BOOKING_FIELDS and name != "at" and isinstance(value, str)
+    }
+    at = body.get("at")
+    tz = current_app.config["INTAKE_TZ"]
+    details = starts_at = None
+    if given:
+        current: dict[str, str | None] = {
+            "first_name": appointment.first_name,
+            "last_name": appointment.last_name,
+            "dob": appointment.date_of_birth.isoformat(),
+            "email": appointment.email,
+            "phone": appointment.phone,
+        }
+        try:
+            details = appointments.parse_details(current | given, tz=tz)
+        except appointments.BookingInputError as exc:
+            for key, code in exc.errors.items():
+                problems.setdefault(_api_field(key), code)
+    if isinstance(at, str):
+        try:
+            starts_at = appointments.parse_start(at, tz=tz)
+        except appointments.BookingInputError as exc:
+            problems.setdefault("at", exc.errors["at"])
+    return details, starts_at, problems
+
+
+def _apply_change(
+    appointment: Appointment, details: appointments.Details | None, starts_at: dt.datetime | None
+) -> list[str]:
+    """Apply the checked change; return the API names of the fields that changed.
+
+    :raise AppointmentCancelledError, appointments.SignedError,
+        appointments.DuplicateBookingError: as the services do.
+    """
+    by = caller().user_id
+    changed: list[str] = []
+    if details is not None:
+        changed = [_api_field(k) for k in appointments.edit_details(appointment.id, details, by=by)]
+    if starts_at is not None and appointments.reschedule(appointment.id, starts_at, by=by):
+        changed.append("at")
+    return changed
+
+
+def _change_refused(exc: ServiceError) -> Response:
+    if isinstance(exc, appointments.DuplicateBookingError):
+        return _conflict(
+            "booking.duplicate",
+            "This person already has an appointment at this time.",
+            appointment_id=exc.existing_id,
+        )
+    if isinstance(exc, appointments.SignedError):
+        return _conflict(
+            "appointment.signed",
+            "The patient has signed the acknowledgment, so their details cannot change "
+            "(cancel and book again if they are wrong).",
+        )
+    if isinstance(exc, AppointmentCancelledError):
+        return _conflict(
+            "appointment.cancelled", "This appointment is cancelled; it cannot change."
+        )
+    raise exc
+
+
+@bp.post(f"/appointments/{APPOINTMENT_ID}/cancel")
+@require(Scope.WRITE_APPOINTMENTS, roles={Role.FRONT_DESK, Role.ADMIN})
+def cancel_appointment(appointment_id: str) -> ResponseReturnValue:
+    """Cancel the appointment, as ``appointments cancel`` does: its intake link stops working.
+
+    An optional JSON body ``{"reason": "..."}`` is kept for staff, never shown to the patient.
+
+    :raise 404: no appointment with this id.
+    """
+    appointment = _appointment_or_none(appointment_id)
+    if appointment is None:
+        return _error(HTTPStatus.NOT_FOUND)
+    body = request.get_json(silent=True) if request.get_data(cache=True) else {}
+    if (
+        not isinstance(body, dict)
+        or set(body) - {"reason"}
+        or not isinstance(body.get("reason", ""), str)
+    ):
+        return _error(HTTPStatus.BAD_REQUEST, 'Send no body, or a JSON object {"reason": "..."}.')
+    reason = body.get("reason") or ""
+    try:
+        appointments.cancel(appointment.id, reason=reason, by=caller().user_id)
+    except AppointmentCancelledError:
+        return _conflict("appointment.cancelled", "This appointment was already cancelled.")
+    return jsonify(appointment_body(appointment))
 
 
 @bp.get("/openapi.json")
@@ -104,7 +361,23 @@ def openapi() -> ResponseReturnValue:
 
 @bp.get("/<path:rest>")
 def not_found(rest: str) -> ResponseReturnValue:
-    """Answer any other path under the API (an id that is not a number, say) with JSON 404."""
+    """Answer any other path under the API (an id that is not a number, say) with JSON 404.
+
+    A GET or HEAD of an address that exists for other methods only
+    (``/appointments`` takes POST) is a 405 naming them, as the router would
+    answer had this catch-all not matched first.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _values = adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
     return _error(HTTPStatus.NOT_FOUND, "There is nothing at this address in the API.")
 
 

@@ -14,6 +14,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from intake.api import access as api_access
 from intake.auth import guard
 from intake.models import Role
 
@@ -23,6 +24,9 @@ class Open(Enum):
 
     PUBLIC = "public"  # anyone: health check, static files, sign-in page
     PATIENT = "patient"  # guarded by the intake link and the patient's own cookie
+    # Guarded by intake.api.access.require on the view: a bearer token with a
+    # scope, or a staff session with one of the roles the decorator names.
+    API = "api"
 
 
 ADMIN, CLINICIAN, FRONT_DESK = Role.ADMIN, Role.CLINICIAN, Role.FRONT_DESK
@@ -58,10 +62,13 @@ ACCESS: dict[str, Access] = {
     # -- JSON API (api) ------------------------------------------------------------
     "api.openapi": Open.PUBLIC,
     "api.not_found": Open.PUBLIC,  # JSON 404 for any other /api/v1/ path
-    "api.appointment_intake": frozenset({CLINICIAN, ADMIN}),
     # FHIR R4 export (intake.api.fhir): the questionnaire holds no patient data.
-    "api.fhir_questionnaire": ANY_STAFF,
-    "api.fhir_intake": frozenset({CLINICIAN, ADMIN}),
+    "api.fhir_questionnaire": Open.API,  # read:intakes; every staff role
+    "api.fhir_intake": Open.API,  # read:intakes; clinician, admin
+    "api.appointment_intake": Open.API,  # read:intakes; clinician, admin
+    "api.create_appointment": Open.API,  # write:appointments; front desk, admin
+    "api.update_appointment": Open.API,  # write:appointments; front desk, admin
+    "api.cancel_appointment": Open.API,  # write:appointments; front desk, admin
 }
 
 
@@ -84,9 +91,10 @@ def enforce_access() -> ResponseReturnValue | None:
     if endpoint is None or endpoint == "static":  # 404/405 handlers answer unmatched URLs
         return None
     rule = access_for(endpoint)
-    if rule is Open.PATIENT:
+    if rule is Open.PATIENT or (rule is Open.API and api_access.uses_bearer()):
         # Patient pages ignore any staff session (a clinic tablet may hold
         # one): no staff user is loaded, expired or sent to a pending step.
+        # Nor does a token call read, extend or end one.
         return None
     guard.expire_if_due()
     if isinstance(rule, Open):

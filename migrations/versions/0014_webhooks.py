@@ -1,7 +1,7 @@
 """webhooks: endpoints with a sealed signing secret, a delivery queue, and a held kind for the secret
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07 17:20:00
 """
 
@@ -9,12 +9,14 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-HELD_KINDS_BEFORE = "kind IN ('temporary_password', 'recovery_codes')"
-HELD_KINDS_AFTER = "kind IN ('temporary_password', 'recovery_codes', 'webhook_secret')"
+HELD_KINDS_BEFORE = "kind IN ('temporary_password', 'recovery_codes', 'api_token')"
+HELD_KINDS_AFTER = (
+    "kind IN ('temporary_password', 'recovery_codes', 'api_token', 'webhook_secret')"
+)
 
 
 def upgrade():

@@ -46,6 +46,7 @@ from tests.patients.conftest import confirm
 from tests.security.html_forms import forms_on
 from tests.staff.conftest import login_as, make_submitted
 from tests.staff.route_table import collection_app
+from tests.staff.test_api_tokens import make_token
 
 ONE_MB = "x" * (1024 * 1024)
 REFUSED = "Nothing was saved"
@@ -126,6 +127,7 @@ class World:
             submitted, intake = make_submitted({"active_acne": "yes"})
             self.submitted, self.intake = submitted.id, intake.id
             _fresh, self.token = make_appointment(first_name="Sam", last_name="Fuzz")
+            self.api_token = make_token("read:intakes")[0].id
         patient = app.test_client()
         assert confirm(patient, self.token).status_code == HTTPStatus.SEE_OTHER
         self.clients["patient"] = patient
@@ -139,6 +141,7 @@ class World:
                 "intake_id": self.intake,
                 "user_id": self.other_user,
                 "token": self.token,
+                "token_id": self.api_token,
                 "step_id": step,
                 "filename": "css/app.css",
                 "rest": "x",

@@ -11,6 +11,7 @@ from http import HTTPStatus
 import pytest
 from flask import Blueprint
 
+from intake.api.access import requirement_of
 from intake.auth.access import ACCESS, Open, access_for
 from intake.models import Role
 from tests.conftest import make_user
@@ -40,6 +41,11 @@ def test_route_answers_as_the_access_table_says(
     assert rule is not None, (
         f"{route} ({route.endpoint}) has no entry in intake/auth/access.py ACCESS"
     )
+    if rule is Open.API:
+        # Guarded by intake.api.access.require: for a staff session, its roles.
+        requirement = requirement_of(app.view_functions[route.endpoint])
+        assert requirement is not None, f"{route} is Open.API but has no require(...)"
+        rule = requirement.roles
     if who is not None:
         login_as(client, make_user(who))
     response = client.open(route.url(app), method=route.method)
@@ -80,6 +86,13 @@ def test_every_exact_declaration_names_a_real_route():
     endpoints = {rule.endpoint for rule in collection_app().url_map.iter_rules()}
     stale = [key for key in ACCESS if not key.endswith(".*") and key not in endpoints]
     assert stale == [], f"ACCESS declares routes that do not exist: {stale}"
+
+
+def test_api_routes_are_guarded_by_require_exactly_when_declared_so():
+    app = collection_app()
+    for endpoint, view in app.view_functions.items():
+        declared = access_for(endpoint) is Open.API
+        assert declared == (requirement_of(view) is not None), endpoint
 
 
 def test_an_undeclared_route_is_refused_to_everybody(app, client):
