@@ -25,7 +25,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from intake import bad_input, clock, errors, log_redaction, phone, request_log, unit_of_work
 from intake import config as config_module
 from intake.auth.loader import load_user
-from intake.extensions import babel, csrf, db, init_migrations, limiter, login_manager, mail
+from intake.extensions import (
+    babel,
+    csrf,
+    db,
+    fragments,
+    init_migrations,
+    limiter,
+    login_manager,
+    mail,
+)
 from intake.wording import SUPPORTED_LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +144,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     mail.init_app(app)
+    fragments.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
 
     @app.context_processor

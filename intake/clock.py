@@ -7,11 +7,13 @@ Storage is UTC. :func:`when` is the one formatter of a stored moment; its
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from flask import current_app
-from flask_babel import format_date, format_time, gettext
+from flask_babel import get_locale, gettext
 
 from intake.models import utcnow
 
@@ -69,26 +71,47 @@ def when(moment: dt.datetime, style: Style = "staff") -> str:
     """
     moment = local(moment)
     if style == "time":
-        return str(format_time(moment.time(), "HH:mm", rebase=False))
+        return moment.strftime("%H:%M")
     if style == "stamp":
         return moment.strftime("%Y-%m-%d %H:%M %Z")
     if style == "patient":
         return str(
             gettext(
                 "%(date)s at %(time)s",
-                date=format_date(moment.date(), "full", rebase=False),
-                time=format_time(moment.time(), "short", rebase=False),
+                date=_date(moment.date(), "full"),
+                time=_time(moment.hour, moment.minute, "short", _locale()),
             )
         )
-    return f"{format_date(moment.date(), 'EEE d MMM y', rebase=False)}, {when(moment, 'time')}"
+    return f"{_date(moment.date(), 'EEE d MMM y')}, {moment:%H:%M}"
 
 
 def long_date(day: dt.date) -> str:
-    return str(format_date(day, "EEEE d MMMM y", rebase=False))
+    return _date(day, "EEEE d MMMM y")
 
 
 def short_date(day: dt.date) -> str:
-    return str(format_date(day, "d MMM y", rebase=False))
+    return _date(day, "d MMM y")
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _date(day: dt.date, pattern: str) -> str:
+    return _date_in(day, pattern, _locale())
+
+
+# Babel parses the locale's data and the pattern on every call: a tenth of a
+# millisecond, a hundred times on a queue or day page (bench/README.md). The
+# same few days, patterns and languages recur, so each text is made once.
+@lru_cache(maxsize=4096)
+def _date_in(day: dt.date, pattern: str, locale: str) -> str:
+    return str(babel_dates.format_date(day, pattern, locale=locale))
+
+
+@lru_cache(maxsize=4096)
+def _time(hour: int, minute: int, pattern: str, locale: str) -> str:
+    return str(babel_dates.format_time(dt.time(hour, minute), pattern, locale=locale))
 
 
 def template_helpers() -> dict[str, object]:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from flask import Flask, request
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -38,6 +39,16 @@ login_manager = LoginManager()
 babel = Babel()
 # Email to patients (intake.mail); its settings come from INTAKE_SMTP_* (intake.config).
 mail = Mail()
+# Fragments of staff pages that never change once made (a submitted intake's
+# flags explained), kept per process: see templates/review/queue.html. Only
+# ever in this process's memory, never in Redis: they hold screening answers.
+fragments = Cache(
+    config={
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_THRESHOLD": 2000,
+        "CACHE_DEFAULT_TIMEOUT": 3600,
+    }
+)
 # Storage comes from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set), so
 # every process behind the load balancer shares one count.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

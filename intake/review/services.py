@@ -104,8 +104,12 @@ def _text(value: object) -> str | None:
 class QueueEntry:
     intake: Intake
     appointment: Appointment
-    flags: list[FlagView]
     latest: Decision | None
+
+    @property
+    def flags(self) -> list[FlagView]:
+        """The flags explained; read only where the page has not kept them already."""
+        return explain_flags(self.intake.flags, self.intake.answers or {}, ruleset_of(self.intake))
 
 
 def severity_rank(dialect: str) -> sa.ColumnElement[int]:
@@ -255,8 +259,7 @@ def tab_counts(
 
 
 def _entry(intake: Intake, appointment: Appointment, latest: dict[int, Decision]) -> QueueEntry:
-    flags = explain_flags(intake.flags, intake.answers or {}, ruleset_of(intake))
-    return QueueEntry(intake, appointment, flags, latest.get(intake.id))
+    return QueueEntry(intake, appointment, latest.get(intake.id))
 
 
 def _latest_decisions(intake_ids: Sequence[int]) -> dict[int, Decision]:

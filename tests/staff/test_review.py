@@ -83,6 +83,33 @@ def test_queue_lists_intakes_needing_review_most_serious_first_with_their_flags(
     assert "Source: the clinic's aftercare article" in page
 
 
+def test_each_row_keeps_its_own_flags_when_the_queue_is_loaded_again(client, clinician):
+    # A row's explanation is made once and kept (intake.extensions.fragments):
+    # the second load must still show every intake's own flags and answers.
+    make_submitted(
+        {"numbing_allergy": "yes", "numbing_allergy_details": "hives after lidocaine"},
+        first_name="Allergic",
+    )
+    make_submitted(
+        {"blood_thinners": "yes", "blood_thinners_details": "warfarin 5 mg daily"},
+        first_name="Thinners",
+        starts_in=dt.timedelta(hours=5),
+    )
+
+    def row_of(page: str, name: str) -> str:
+        start = page.index(f"{name} Example")
+        return page[start : page.index("</tr>", start)]
+
+    first = text(client.get("/review/"))
+    second = text(client.get("/review/"))
+
+    assert second == first
+    assert "hives after lidocaine" in row_of(second, "Allergic")
+    assert "warfarin" not in row_of(second, "Allergic")
+    assert "warfarin 5 mg daily" in row_of(second, "Thinners")
+    assert "hives" not in row_of(second, "Thinners")
+
+
 def test_queue_keeps_waiting_intakes_of_past_appointments_apart(client, clinician, app):
     past, _ = make_submitted({"active_acne": "yes"}, first_name="Earlier")
     # The appointment has passed since the patient submitted.
