@@ -23,7 +23,7 @@ from intake.screening import CURRENT, RULESETS, RuleSet, aftercare_hash
 # (code, title, text) exactly as displayed.
 ShownItem = tuple[str, str, str]
 
-SUPPORTED_LOCALES: tuple[str, ...] = ("en",)
+SUPPORTED_LOCALES: tuple[str, ...] = ("en", "es")
 
 
 def aftercare_shown(rs: RuleSet = CURRENT) -> list[ShownItem]:
