@@ -13,8 +13,9 @@ from http import HTTPStatus
 import pytest
 import sqlalchemy as sa
 
+from intake import intakes
 from intake.extensions import db
-from intake.models import Acknowledgment, Appointment, Role
+from intake.models import Acknowledgment, Appointment, IntakeStatus, Role, utcnow
 from intake.screening import CURRENT, RULESETS, aftercare_text, text_hash
 from intake.wording import signed_wording
 from tests.conftest import all_no, make_user
@@ -207,16 +208,38 @@ def test_the_aftercare_page_and_a_stale_hash_across_a_switch(app, client):
         assert db.session.get(Appointment, appointment_id).intake.acknowledgment is None
 
 
-def test_an_intake_signed_in_english_under_the_second_set_still_verifies(app, client):
-    from tests.staff.conftest import make_submitted
-
+def test_an_intake_signed_under_the_second_set_verifies_and_reads_in_english(app, client):
+    # The second set has no Spanish: a patient who signed under it (in
+    # English, before languages were stored) gets their copy in English on a
+    # Spanish page, marked so, and it still verifies.
+    appointment_id, token = booked(app)
     with app.app_context():
-        _appointment, intake = make_submitted()
+        intake = db.session.get(Appointment, appointment_id).intake
+        intakes.start(intake.id)
+        db.session.flush()
+        now = utcnow()
+        intake.answers = {q.id: "no" for q in SECOND.questions}
+        intake.flags = []
         intake.ruleset_version = SECOND.version
+        intake.submitted_at = now
+        intake.status = IntakeStatus.READY
+        db.session.add(
+            Acknowledgment(
+                intake_id=intake.id,
+                items=list(SECOND.aftercare_codes),
+                text_hash=SECOND.aftercare_hash,
+                signature_name="Robin Example",
+                signed_at=now,
+            )
+        )
         db.session.commit()
-        ack = intake.acknowledgment
-        assert ack.locale == "en"
-        signed = signed_wording(ack)
+        signed = signed_wording(db.session.get(Appointment, appointment_id).intake.acknowledgment)
         assert signed.verified and signed.locale == "en"
-        # The second set has no Spanish: its aftercare in Spanish is its English.
-        assert SECOND.aftercare_shown("es") == SECOND.aftercare_shown("en")
+    assert SECOND.aftercare_shown("es") == SECOND.aftercare_shown("en")
+    confirm(client, token)
+    copy = client.get("/intake/copy", headers=ES)
+    assert html_lang(copy) == "es"
+    text = visible(copy)
+    assert "Qué esperar después de su tratamiento" in text
+    assert SECOND.aftercare[0].text in text
+    assert '<section class="copy-item" lang="en">' in copy.get_data(as_text=True)
