@@ -7,11 +7,13 @@ browser's Accept-Language; staff pages stay English whatever the browser asks.
 from __future__ import annotations
 
 import html
+import io
 import re
 from http import HTTPStatus
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from intake import intakes
 from intake.extensions import db
@@ -189,7 +191,24 @@ def test_signing_in_spanish_stores_the_language_and_the_hash_of_the_spanish_text
         assert title in text and body in text
     assert 'class="ack-items" lang="es"' in printed.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Appointment, appointment_id).intake.acknowledgment.text_hash in text
+        stored_hash = db.session.get(Appointment, appointment_id).intake.acknowledgment.text_hash
+    assert stored_hash in text
+    # The PDF too: the Spanish text, the language named, the hash.
+    pdf = staff.get(f"/frontdesk/appointments/{appointment_id}/acknowledgment.pdf")
+    assert pdf.status_code == HTTPStatus.OK
+    reader = PdfReader(io.BytesIO(pdf.data))
+    pdf_text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Spanish (es)" in pdf_text
+    assert spanish[-1][1] in pdf_text  # "Cuándo llamar a la clínica"
+    assert stored_hash.removeprefix("sha256:")[:16] in pdf_text.replace(" ", "")
+    # The clinician's page names it as well.
+    clinician = app.test_client()
+    with app.app_context():
+        login_as(clinician, make_user(Role.CLINICIAN))
+        intake_id = db.session.get(Appointment, appointment_id).intake.id
+    review = visible(clinician.get(f"/review/intakes/{intake_id}"))
+    assert "Shown and signed in Spanish:" in review
+    assert spanish[0][2] in review
 
 
 def test_the_aftercare_page_and_a_stale_hash_across_a_switch(app, client):
