@@ -1,9 +1,14 @@
 """The aftercare wording a patient reads and signs, and the one check of it.
 
 The hash an acknowledgment stores is always the hash of the exact text the
-patient was shown, in the language it was shown in. Staff pages check a
-signed acknowledgment against the same text rendered again in each language
-the app speaks, so a second language never makes a signed copy look altered.
+patient was shown, in the language it was shown in, and the acknowledgment
+stores that language. Staff pages check a signed acknowledgment against the
+same text rendered again in that language (then in the set's others), so a
+second language never makes a signed copy look altered.
+
+Question and aftercare texts are the rule set's data, translations included
+(:meth:`intake.screening.RuleSet.text`); everything else is in the gettext
+catalogues.
 
 The text is always that of the intake's own rule set (the one it was
 submitted under), so an acknowledgment signed under an earlier set still
