@@ -153,3 +153,39 @@ def test_the_whole_flow_in_spanish_with_a_switch_midway(
         assert_accessible(staff, "es-frontdesk-print", screenshot=False)
     finally:
         context.close()
+
+
+def test_the_switch_works_without_javascript(app: Flask, live_server_url: str, browser: Browser):
+    context = browser.new_context(
+        viewport=PHONE, has_touch=True, is_mobile=True, java_script_enabled=False, locale="en-US"
+    )
+    page = context.new_page()
+    try:
+        with app.app_context():
+            _appointment, token = make_appointment()
+        page.goto(f"{live_server_url}/i/{token}")
+        assert html_lang(page) == "en"
+        page.get_by_role("button", name="Español").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "Sus preguntas antes del tratamiento"
+        )
+        assert html_lang(page) == "es"
+        page.get_by_label("Día", exact=True).fill("17")
+        page.get_by_label("Mes", exact=True).fill("5")
+        page.get_by_label("Año", exact=True).fill("1990")
+        page.get_by_role("button", name="Continuar").click()
+        page.wait_for_url(f"{live_server_url}/intake/step/area")
+        # The choice sticks for the session, whatever the browser asks for.
+        expect(page.get_by_role("heading", level=1)).to_have_text(es(STEPS[0].title))
+        choose(page, "no")
+        page.get_by_role("button", name="Guardar y continuar").click()
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(STEPS[1].title)
+        page.get_by_role("button", name="Back").click()
+        # What was sent is on the server: the first step's answers are there in English.
+        expect(page.get_by_role("heading", level=1)).to_have_text(STEPS[0].title)
+        for q in CURRENT.questions_for_step(STEPS[0].id):
+            expect(page.locator(f"#{q.id}-no")).to_be_checked()
+        # (axe needs JavaScript: the pages are checked in the test above.)
+    finally:
+        context.close()
