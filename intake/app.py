@@ -14,6 +14,7 @@ from flask import (
     has_request_context,
     render_template,
     request,
+    session,
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext
@@ -35,7 +36,7 @@ from intake.extensions import (
     login_manager,
     mail,
 )
-from intake.wording import SUPPORTED_LOCALES
+from intake.wording import LOCALE_SESSION_KEY, SUPPORTED_LOCALES, patient_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,9 +127,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def select_locale() -> str | None:
+    """Return the language of this request's page: the patient's, or English for staff.
+
+    A patient's page speaks the language they chose with the switch (kept in
+    their session), else the best one their browser's ``Accept-Language``
+    asks for, else English. Staff pages, the API and commands stay English.
+    """
     if not has_request_context():  # a command or a job: the default language
         return None
+    if not is_patient_request():
+        return "en"
+    chosen = session.get(LOCALE_SESSION_KEY)
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or "en"
+
+
+def is_patient_request() -> bool:
+    """Return whether this request reached (or tried to reach) a patient page."""
+    from intake.auth.access import Open, access_for
+
+    endpoint = request.endpoint
+    if endpoint is None:
+        # No route matched (a 404): a mistyped intake address is still the patient's.
+        return request.path.startswith(("/i/", "/intake/"))
+    return access_for(endpoint) is Open.PATIENT
 
 
 def register_extensions(app: Flask) -> None:
@@ -146,6 +169,9 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     fragments.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
+    # A rule set's question or aftercare text in the page's language (its data).
+    app.jinja_env.globals["patient_text"] = patient_text
+    app.jinja_env.globals["is_patient_request"] = is_patient_request
 
     @app.context_processor
     def endpoints() -> dict[str, Any]:

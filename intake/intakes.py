@@ -30,6 +30,7 @@ from intake.models import (
 from intake.screening import (
     CURRENT,
     MAX_DETAILS_LENGTH,
+    SOURCE_LOCALE,
     RuleSet,
     ScreeningInputError,
     needs_review,
@@ -177,6 +178,7 @@ def submit(
     text_hash: str,
     signature_name: str,
     shown: Sequence[ShownItem] | None = None,
+    locale: str | None = None,
     via_link: int | None = None,
     keep_session: int | None = None,
 ) -> bool:
@@ -188,10 +190,11 @@ def submit(
     ``keep_session`` (the one that signed, which goes on to the confirmation)
     ends.
 
-    ``shown`` is the aftercare wording exactly as the page showed it (its
-    language included; the current English wording when omitted) and
+    ``shown`` is the aftercare wording exactly as the page showed it, in
+    ``locale`` (the current English wording when omitted), and
     ``text_hash`` the hash the patient's form carried: they must agree, so the
-    stored hash is always that of the text the patient read.
+    stored hash is always that of the text the patient read, and the stored
+    language the one it was read in.
 
     Return True when this call made the submission, False when it had been made.
 
@@ -205,7 +208,10 @@ def submit(
     if intake.status is not IntakeStatus.IN_PROGRESS:
         raise IntakeClosedError
     faults.pause("submit.locked")
-    shown_hash = hash_of(aftercare_shown() if shown is None else shown)
+    if shown is None:
+        shown, locale = aftercare_shown(CURRENT, SOURCE_LOCALE), SOURCE_LOCALE
+    locale = locale or SOURCE_LOCALE
+    shown_hash = hash_of(shown)
     if text_hash != shown_hash:
         raise WordingChangedError
     if sorted(items) != sorted(CURRENT.aftercare_codes):
@@ -234,6 +240,7 @@ def submit(
             text_hash=shown_hash,
             signature_name=name,
             signed_at=now,
+            locale=locale,
         )
     )
     # The unique index on acknowledgments.intake_id keeps one acknowledgment

@@ -402,6 +402,9 @@ class Acknowledgment(Model):
     text_hash: Mapped[str] = mapped_column(sa.String(71))
     signature_name: Mapped[str] = mapped_column(sa.String(200))
     signed_at: Mapped[timestamp]
+    # The language the aftercare was shown and signed in; ``text_hash`` is the
+    # hash of the text in this language (issue 15; earlier rows: English).
+    locale: Mapped[str] = mapped_column(sa.String(16), server_default="en")
 
     intake: Mapped[Intake] = relationship(back_populates="acknowledgment")
 

@@ -2,7 +2,8 @@
 
 Checks the environment (the same list ``gunicorn.conf.py`` checks), creates
 the PostgreSQL database named in ``DATABASE_URL`` if it does not exist,
-applies the migrations to it (``flask db upgrade``), then replaces itself
+applies the migrations to it (``flask db upgrade``), compiles the
+translations (``pybabel compile``: the ``.mo`` files are not committed), then replaces itself
 with ``gunicorn -c gunicorn.conf.py wsgi:app`` (any options given are passed
 on, e.g. ``--bind 0.0.0.0:8000``). Exit status 2 with one line on stderr when
 something it needs is missing.
@@ -84,6 +85,18 @@ def migrate(url: str) -> None:
         upgrade()
 
 
+def compile_translations() -> None:
+    """Compile every ``.po`` catalogue to its ``.mo`` (what ``pybabel compile`` does)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (ROOT / "intake" / "translations").glob("*/LC_MESSAGES/*.po"):
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with po.with_suffix(".mo").open("wb") as target:
+            write_mo(target, catalog)
+
+
 def gunicorn_command(options: Sequence[str]) -> list[str]:
     return [
         sys.executable,
@@ -113,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"error: cannot reach PostgreSQL ({type(exc).__name__})", file=sys.stderr)
         raise SystemExit(2) from None
     migrate(database)
+    compile_translations()
     # glibc reads this at process start, so it is set for gunicorn here: with
     # two malloc arenas a threaded worker stays near 85 MiB instead of growing
     # to 140-180 MiB (bench/README.md).

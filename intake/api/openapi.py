@@ -381,6 +381,11 @@ def _schemas() -> dict[str, Any]:
                     "format": "date-time",
                     "description": "ISO 8601 with a UTC offset.",
                 },
+                "language": {
+                    "type": "string",
+                    "description": "The language the patient read and signed the text in "
+                    "(a language tag: en, es); text_hash is the hash of that text.",
+                },
             },
         },
         "Booking": {

@@ -423,6 +423,9 @@ def acknowledgment_body(ack: Acknowledgment | None) -> dict[str, Any] | None:
         "text_hash": ack.text_hash,
         "signature_name": ack.signature_name,
         "signed_at": ack.signed_at.isoformat(),
+        # Added by issue 15 (CONTRACT section 6 allows it): the language of the
+        # text the hash is of.
+        "language": ack.locale,
     }
 
 

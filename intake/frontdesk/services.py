@@ -236,6 +236,9 @@ class SignedAcknowledgment:
     # True when the stored hash is the hash of the wording below, i.e. the
     # wording is exactly what the patient was shown and signed.
     verified: bool
+    # The language of that wording ("es"), and its English name for the page.
+    locale: str | None = None
+    language: str | None = None
 
 
 def signed_acknowledgment(appointment: Appointment) -> SignedAcknowledgment | None:
@@ -248,7 +251,9 @@ def signed_acknowledgment(appointment: Appointment) -> SignedAcknowledgment | No
     items = tuple(
         SignedItem(code, title or None, text or None) for code, title, text in signed.items
     )
-    return SignedAcknowledgment(appointment, ack, items, signed.verified)
+    return SignedAcknowledgment(
+        appointment, ack, items, signed.verified, signed.locale, signed.language
+    )
 
 
 def record_print(signed: SignedAcknowledgment, staff_id: int, kind: str) -> None:

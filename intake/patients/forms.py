@@ -115,3 +115,10 @@ def _make_aftercare_form() -> type[AftercareFormBase]:
 
 
 AftercareForm = _make_aftercare_form()
+
+
+class LanguageForm(FlaskForm):
+    """The language switch: the language chosen, and the page to go back to."""
+
+    locale = StringField()
+    next = HiddenField()

@@ -8,9 +8,10 @@ redirects (303); a POST with errors shows the form again with what was sent.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from intake import intakes
@@ -20,14 +21,21 @@ from intake.extensions import limiter
 from intake.links import find_link
 from intake.models import IntakeLink
 from intake.patients import services
-from intake.patients.forms import STEP_FORMS, AftercareForm, DateOfBirthForm
+from intake.patients.forms import STEP_FORMS, AftercareForm, DateOfBirthForm, LanguageForm
 from intake.patients.services import (
     PatientAccessError,
     Refusal,
     current_patient,
 )
 from intake.screening import CURRENT
-from intake.wording import aftercare_shown, hash_of, signed_wording
+from intake.wording import (
+    LOCALE_SESSION_KEY,
+    SUPPORTED_LOCALES,
+    aftercare_shown,
+    hash_of,
+    shown_locale,
+    signed_wording,
+)
 
 bp = Blueprint("patients", __name__)
 
@@ -209,6 +217,7 @@ def aftercare() -> ResponseReturnValue:
                 text_hash=form.text_hash.data,
                 signature_name=form.signature_name.data,
                 shown=shown,
+                locale=shown_locale(),
                 via_link=patient.link.id,
                 keep_session=patient.session_id,
             )
@@ -230,6 +239,7 @@ def aftercare() -> ResponseReturnValue:
         form=form,
         items=[(item, t, x) for item, (_c, t, x) in zip(CURRENT.aftercare, shown, strict=True)],
         changed=changed,
+        draft_scope=services.draft_scope(patient),
         part=TOTAL_PARTS,
         total=TOTAL_PARTS,
     )
@@ -266,6 +276,7 @@ def copy() -> ResponseReturnValue:
         signed=when(acknowledgment.signed_at, "patient"),
         when=when(patient.appointment.starts_at, "patient"),
         items=signed.items,
+        items_locale=signed.locale,
         same_wording=signed.verified,
         reference=reference(acknowledgment.text_hash),
     )
@@ -279,6 +290,31 @@ def reference(text_hash: str) -> str:
     """
     digits = text_hash.removeprefix("sha256:")
     return " ".join(digits[i : i + 8] for i in range(0, len(digits), 8))
+
+
+@bp.post("/language")
+def language() -> ResponseReturnValue:
+    """Switch the patient's pages to the chosen language and go back to the same page.
+
+    Kept in the session (the signed cookie), so it sticks for this patient.
+    Nothing else changes: answers are saved per step on the server, and
+    choices not yet sent are kept by the page's script (static/js/patient.js).
+    """
+    form = LanguageForm()
+    if form.validate_on_submit() and form.locale.data in SUPPORTED_LOCALES:
+        session[LOCALE_SESSION_KEY] = form.locale.data
+    return redirect(_back_to(form.next.data), code=HTTPStatus.SEE_OTHER)
+
+
+# The patient pages' own paths: the switch returns to the page it was on, and
+# nowhere else (never "//host", a scheme or a staff page).
+_PATIENT_PATH = re.compile(r"/(i/[A-Za-z0-9_-]{1,200}|intake/[a-z_/]{0,100})")
+
+
+def _back_to(target: str | None) -> str:
+    if target and _PATIENT_PATH.fullmatch(target):
+        return target
+    return url_for("patients.resume")
 
 
 @bp.post("/intake/finish")

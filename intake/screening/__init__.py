@@ -18,6 +18,7 @@ from typing import Any
 from intake.screening.model import (
     MAX_DETAILS_LENGTH,
     N_,
+    SOURCE_LOCALE,
     AftercareItem,
     Change,
     Flag,
@@ -30,6 +31,7 @@ from intake.screening.model import (
     UnknownRuleSetError,
     aftercare_text,
     needs_review,
+    placeholders,
     text_hash,
 )
 from intake.screening.registry import CURRENT, FIRST, PUBLISHED, RULESETS, previous, ruleset
@@ -87,6 +89,7 @@ __all__ = [
     "RULESETS",
     "RULESET_VERSION",
     "RULES_BY_CODE",
+    "SOURCE_LOCALE",
     "STEPS",
     "AftercareItem",
     "Change",
@@ -104,6 +107,7 @@ __all__ = [
     "aftercare_text",
     "citations_for",
     "needs_review",
+    "placeholders",
     "previous",
     "questionnaire",
     "ruleset",

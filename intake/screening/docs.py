@@ -86,13 +86,19 @@ def _rule_sets(rs: RuleSet, add: Callable[[str], None]) -> None:
         "staff as such."
     )
     add("")
-    add("| version | name | questions | rules | aftercare items | status |")
-    add("|---|---|---|---|---|---|")
+    add(
+        "A set's translations (the patient texts in another language) are part of its "
+        "content and its version too; a set without one shows patients its English."
+    )
+    add("")
+    add("| version | name | questions | rules | aftercare items | languages | status |")
+    add("|---|---|---|---|---|---|---|")
     for published in PUBLISHED:
         status = "in force" if published is CURRENT else "earlier: kept for its intakes"
         add(
             f"| `{published.version}` | {published.name} | {len(published.questions)} | "
-            f"{len(published.rules)} | {len(published.aftercare)} | {status} |"
+            f"{len(published.rules)} | {len(published.aftercare)} | "
+            f"{', '.join(published.locales)} | {status} |"
         )
     add("")
     add("Severities:")
@@ -162,41 +168,62 @@ def _aftercare(rs: RuleSet, add: Callable[[str], None]) -> None:
     add("|---|---|---|")
     for item in rs.aftercare:
         add(f"| `{item.code}` | {_cell(item.title)} | {_cell(item.text)} |")
+    _translations(rs, add)
+
+
+def _translations(rs: RuleSet, add: Callable[[str], None]) -> None:
+    for locale in rs.locales[1:]:
+        add("")
+        add(f"## Patient texts in `{locale}`")
+        add("")
+        add(
+            "Every text a patient reads (step titles and leads, questions, hints, details "
+            "prompts, aftercare), as this set publishes it; part of the version."
+        )
+        add("")
+        add("| English | translation |")
+        add("|---|---|")
+        for text in rs.patient_texts():
+            add(f"| {_cell(text)} | {_cell(rs.text(text, locale))} |")
 
 
 def _changes(rs: RuleSet, add: Callable[[str], None]) -> None:
-    before = previous(rs)
-    if before is not None:
-        add("")
-        add(f"## What changed since `{before.version}` ({before.name} set), and why")
-        add("")
-        for change in rs.changes:
-            add(f"- **{change.what}** {change.why}")
-        severity_changes = [
-            (code, before.rules_by_code[code].severity, rule.severity)
-            for code, rule in rs.rules_by_code.items()
-            if code in before.rules_by_code
-            and before.rules_by_code[code].severity is not rule.severity
-        ]
-        added = [q for q in rs.questions_by_id if q not in before.questions_by_id]
-        removed = [q for q in before.questions_by_id if q not in rs.questions_by_id]
-        reworded = [
-            q.id
-            for q in rs.questions
-            if q.id in before.questions_by_id and before.questions_by_id[q.id].text != q.text
-        ]
-        add("")
-        add("In numbers (computed from the two sets):")
-        add("")
-        add(f"- Questions added: {_ids(added)}.")
-        add(f"- Questions retired (kept in the earlier set): {_ids(removed)}.")
-        add(f"- Questions reworded, same meaning: {_ids(reworded)}.")
-        add(
-            "- Severity changes: "
-            + (", ".join(f"`{c}` {a.value} → {b.value}" for c, a, b in severity_changes) or "none")
-            + "."
-        )
+    # Newest first, back to the first set: each set's reasons stay on the page.
+    while (before := previous(rs)) is not None:
+        _changes_from(before, rs, add)
+        rs = before
     add("")
+
+
+def _changes_from(before: RuleSet, rs: RuleSet, add: Callable[[str], None]) -> None:
+    add("")
+    add(f"## What changed since `{before.version}` ({before.name} set), and why")
+    add("")
+    for change in rs.changes:
+        add(f"- **{change.what}** {change.why}")
+    severity_changes = [
+        (code, before.rules_by_code[code].severity, rule.severity)
+        for code, rule in rs.rules_by_code.items()
+        if code in before.rules_by_code and before.rules_by_code[code].severity is not rule.severity
+    ]
+    added = [q for q in rs.questions_by_id if q not in before.questions_by_id]
+    removed = [q for q in before.questions_by_id if q not in rs.questions_by_id]
+    reworded = [
+        q.id
+        for q in rs.questions
+        if q.id in before.questions_by_id and before.questions_by_id[q.id].text != q.text
+    ]
+    add("")
+    add("In numbers (computed from the two sets):")
+    add("")
+    add(f"- Questions added: {_ids(added)}.")
+    add(f"- Questions retired (kept in the earlier set): {_ids(removed)}.")
+    add(f"- Questions reworded, same meaning: {_ids(reworded)}.")
+    add(
+        "- Severity changes: "
+        + (", ".join(f"`{c}` {a.value} → {b.value}" for c, a, b in severity_changes) or "none")
+        + "."
+    )
 
 
 def _checks(rs: RuleSet, add: Callable[[str], None]) -> None:

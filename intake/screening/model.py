@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +22,15 @@ from typing import Any
 
 MAX_DETAILS_LENGTH = 1000
 ARTICLE_KEY = "article"
+# The language every set is written in; translations are keyed by its text.
+SOURCE_LOCALE = "en"
+# A ``%(name)s``-style placeholder: a translation must keep exactly the same ones.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """Return the names of the ``%(name)s`` placeholders in ``text``."""
+    return frozenset(_PLACEHOLDER.findall(text))
 
 
 def N_(text: str) -> str:  # noqa: N802 - the conventional name for a no-op gettext marker
@@ -196,6 +206,7 @@ class RuleSet:
         aftercare: Sequence[AftercareItem],
         citation_texts: Mapping[str, str],
         changes: Sequence[Change] = (),
+        translations: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.name = name
         self.steps = tuple(steps)
@@ -206,6 +217,13 @@ class RuleSet:
         # ``source``, and it is part of the version.
         self.citation_texts: Mapping[str, str] = dict(citation_texts)
         self.changes = tuple(changes)
+        # Per language, each patient-facing English text (``patient_texts``)
+        # and its translation: data of the set, inside its version, so a
+        # translation that changes a question's meaning is a new set.
+        self.translations: dict[str, dict[str, str]] = {
+            locale: dict(texts) for locale, texts in (translations or {}).items()
+        }
+        self.locales: tuple[str, ...] = (SOURCE_LOCALE, *sorted(self.translations))
         self.questions_by_id: dict[str, Question] = {q.id: q for q in self.questions}
         self.rules_by_code: dict[str, Rule] = {r.code: r for r in self.rules}
         self.aftercare_codes: tuple[str, ...] = tuple(a.code for a in self.aftercare)
@@ -259,6 +277,69 @@ class RuleSet:
             raise ValueError("question ids must be unique")
         if len(self.rules_by_code) != len(self.rules):
             raise ValueError("rule codes must be unique")
+        self._check_translations()
+
+    def _check_translations(self) -> None:
+        # A set that speaks a language speaks it everywhere a patient reads:
+        # no English text left over, none translated that the set does not show.
+        texts = set(self.patient_texts())
+        for locale, translated in self.translations.items():
+            if locale == SOURCE_LOCALE:
+                raise ValueError("English is the source language, not a translation")
+            missing = sorted(texts - translated.keys())
+            if missing:
+                raise ValueError(f"no {locale} translation of: {missing[0]!r}")
+            unknown = sorted(translated.keys() - texts)
+            if unknown:
+                raise ValueError(
+                    f"{locale} translates a text the set does not show: {unknown[0]!r}"
+                )
+            for text, translation in translated.items():
+                if not translation.strip():
+                    raise ValueError(f"empty {locale} translation of: {text!r}")
+                if placeholders(text) != placeholders(translation):
+                    raise ValueError(f"{locale} translation changes the placeholders of {text!r}")
+
+    def patient_texts(self) -> tuple[str, ...]:
+        """Return every English text of this set a patient reads, once each, in page order.
+
+        Step titles and leads, question texts, hints and details prompts, and
+        aftercare titles and texts. Flag titles, rule rationales and citations
+        are for staff and stay English.
+        """
+        texts: dict[str, None] = {}
+        for step in self.steps:
+            texts[step.title] = None
+            if step.lead:
+                texts[step.lead] = None
+        for q in self.questions:
+            for text in (q.text, q.hint, q.details):
+                if text:
+                    texts[text] = None
+        for a in self.aftercare:
+            texts[a.title] = None
+            texts[a.text] = None
+        return tuple(texts)
+
+    def text(self, text: str, locale: str | None) -> str:
+        """Return one of this set's patient texts in ``locale``.
+
+        English for English, and for a language this set has no translation
+        into (the first two sets were published in English only).
+        """
+        if not locale or locale == SOURCE_LOCALE:
+            return text
+        return self.translations.get(locale, {}).get(text, text)
+
+    def speaks(self, locale: str | None) -> bool:
+        """Return whether this set's patient texts exist in ``locale``."""
+        return (locale or SOURCE_LOCALE) in self.locales
+
+    def aftercare_shown(self, locale: str | None) -> list[tuple[str, str, str]]:
+        """Return the aftercare items (code, title, text) as a page in ``locale`` shows them."""
+        return [
+            (a.code, self.text(a.title, locale), self.text(a.text, locale)) for a in self.aftercare
+        ]
 
     def source_text(self, keys: Sequence[str]) -> str:
         """Return the ``source`` a flag carries: ``article`` or ``[KEY] citation | ...``."""
@@ -285,6 +366,11 @@ class RuleSet:
             content["step_leads"] = [[s.id, s.lead] for s in self.steps]
         if any(r.why for r in self.rules):
             content["rationale"] = [[r.code, r.why] for r in self.rules]
+        if self.translations:
+            content["translations"] = {
+                locale: sorted([text, translated] for text, translated in texts.items())
+                for locale, texts in self.translations.items()
+            }
         digest = hashlib.sha256(
             json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
         ).hexdigest()

@@ -6,11 +6,11 @@ shown, printed, exported and re-screened with it for as long as they exist.
 
 from __future__ import annotations
 
-from intake.screening import v1, v2
+from intake.screening import v1, v2, v3
 from intake.screening.model import RuleSet, UnknownRuleSetError
 
 # Oldest first.
-PUBLISHED: tuple[RuleSet, ...] = (v1.RULESET, v2.RULESET)
+PUBLISHED: tuple[RuleSet, ...] = (v1.RULESET, v2.RULESET, v3.RULESET)
 
 RULESETS: dict[str, RuleSet] = {rs.version: rs for rs in PUBLISHED}
 

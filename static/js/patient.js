@@ -1,14 +1,16 @@
 /* Patient pages: two small enhancements. Every page works without them.
 
-   1. A question step keeps the choices not yet sent (Continue not pressed)
-      over a reload or back/forward. Chromium restores form controls on
-      back/forward but never on a reload, so the step's draft is kept in
-      sessionStorage: this tab only, gone when the tab closes. A draft is
-      keyed by the patient's session scope (an opaque value from the server,
-      so a draft never reaches the next patient on a shared tablet) and the
-      step; it holds the step's yes/no choices and details text, never the
-      link token. It is removed when the step is sent, and every draft is
-      removed on the confirmation, finish and notice pages.
+   1. A question step (and the aftercare page) keeps the choices not yet
+      sent (Continue not pressed) over a reload, back/forward or a switch of
+      language (the switch is a plain form: the page loads again). Chromium
+      restores form controls on back/forward but never on a reload, so the
+      draft is kept in sessionStorage: this tab only, gone when the tab
+      closes. A draft is keyed by the patient's session scope (an opaque
+      value from the server, so a draft never reaches the next patient on a
+      shared tablet) and the page; it holds the step's yes/no choices and
+      details text (on the aftercare page, the ticks and the typed name),
+      never the link token. It is removed when the form is sent, and every
+      draft is removed on the confirmation, finish and notice pages.
    2. The Print button (hidden without JavaScript) opens the print dialog. */
 (function () {
   "use strict";
@@ -37,7 +39,9 @@
     Array.prototype.forEach.call(form.elements, function (field) {
       if (field.type === "radio" && field.checked) {
         values[field.name] = field.value;
-      } else if (field.tagName === "TEXTAREA") {
+      } else if (field.type === "checkbox") {
+        values[field.name] = field.checked ? field.value : "";
+      } else if (field.tagName === "TEXTAREA" || field.type === "text") {
         values[field.name] = field.value;
       }
     });
@@ -53,9 +57,9 @@
       if (typeof value !== "string") {
         return;
       }
-      if (field.type === "radio") {
+      if (field.type === "radio" || field.type === "checkbox") {
         field.checked = field.value === value;
-      } else if (field.tagName === "TEXTAREA") {
+      } else if (field.tagName === "TEXTAREA" || field.type === "text") {
         field.value = value;
       }
     });

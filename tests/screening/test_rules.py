@@ -62,6 +62,8 @@ PUBLISHED_AS = {
         "sha256:7bd49b4f76fd4fe8e3a04d83cdb99f5a1599b52b30d4dc22fcbe186aaf5e6c54",
     ),
     "second": ("rs-b12fc24cc8bf", None),
+    # The second set's English with Spanish for every patient text (issue 15).
+    "third": ("rs-bba2d6bc198b", None),
 }
 
 each_set = pytest.mark.parametrize("rs", PUBLISHED, ids=lambda r: r.name)
@@ -89,11 +91,12 @@ def test_each_set_keeps_the_version_it_was_published_as(rs):
 
 
 def test_the_registry_lists_every_set_oldest_first_and_current_last():
-    assert [rs.name for rs in PUBLISHED] == ["first", "second"]
+    assert [rs.name for rs in PUBLISHED] == ["first", "second", "third"]
     assert CURRENT is PUBLISHED[-1] is ruleset() is ruleset(None)
     assert FIRST.version == "rs-4e5a6fcf02fb"
     assert RULESET_VERSION == CURRENT.version != FIRST.version
-    assert previous(CURRENT) is FIRST
+    assert previous(CURRENT) is RULESETS["rs-b12fc24cc8bf"]
+    assert previous(RULESETS["rs-b12fc24cc8bf"]) is FIRST
     assert previous(FIRST) is None
     assert len(set(RULESETS)) == len(PUBLISHED)
 
@@ -436,22 +439,32 @@ def test_the_version_changes_with_any_wording():
             "rules": CURRENT.rules,
             "aftercare": CURRENT.aftercare,
             "citation_texts": CURRENT.citation_texts,
+            "translations": CURRENT.translations,
         }
         return RuleSet(**(parts | changes))  # type: ignore[arg-type]
 
     import dataclasses
 
     assert rebuilt().version == CURRENT.version
+    # A translation is content: changing one word of it, or dropping it, is a new set.
+    spanish = dict(CURRENT.translations["es"])
+    spanish[CURRENT.questions[0].text] += " "
+    assert rebuilt(translations={"es": spanish}).version != CURRENT.version
+    english_only = rebuilt(translations={})
+    # Without its Spanish, the set in force is the second set, word for word.
+    assert english_only.version == RULESETS["rs-b12fc24cc8bf"].version
+    # English wording (probed on the English-only set: a reworded text has no translation yet).
+    base = english_only.version
     q0 = CURRENT.questions[0]
     reworded = (dataclasses.replace(q0, text=q0.text + " "), *CURRENT.questions[1:])
-    assert rebuilt(questions=reworded).version != CURRENT.version
+    assert rebuilt(questions=reworded, translations={}).version != base
     r0 = CURRENT.rules[0]
     stricter = (dataclasses.replace(r0, why=r0.why + "!"), *CURRENT.rules[1:])
-    assert rebuilt(rules=stricter).version != CURRENT.version
+    assert rebuilt(rules=stricter, translations={}).version != base
     recare = (dataclasses.replace(AFTERCARE[0], text="Different."), *AFTERCARE[1:])
-    assert rebuilt(aftercare=recare).version != CURRENT.version
+    assert rebuilt(aftercare=recare, translations={}).version != base
     recited = dict(CURRENT.citation_texts) | {"C5": "Someone else"}
-    assert rebuilt(citation_texts=recited).version != CURRENT.version
+    assert rebuilt(citation_texts=recited, translations={}).version != base
     # A rule's evidence note records what was checked; it is not screened.
     noted = (dataclasses.replace(r0, note="checked again"), *CURRENT.rules[1:])
     assert rebuilt(rules=noted).version == CURRENT.version

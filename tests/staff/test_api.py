@@ -108,7 +108,8 @@ def test_a_submitted_intake_in_the_contract_shape(client, role):
         "source": "article",
     }
     ack = body["acknowledgment"]
-    assert set(ack) == {"items", "text_hash", "signature_name", "signed_at"}
+    assert set(ack) == {"items", "text_hash", "signature_name", "signed_at", "language"}
+    assert ack["language"] == "en"
     assert sorted(ack["items"]) == sorted(AFTERCARE_CODES)
     assert ack["text_hash"] == aftercare_hash() and ack["text_hash"].startswith("sha256:")
     assert ack["signature_name"] == "Robin Example"

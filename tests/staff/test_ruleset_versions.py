@@ -123,7 +123,7 @@ def test_the_front_desk_print_and_pdf_reprint_the_old_wording_with_its_hash(clie
     appointment, intake = old_intake
     page = visible(client.get(f"/frontdesk/appointments/{appointment.id}/acknowledgment"))
     assert FIRST_BREAKOUTS in page
-    assert "It matches the wording printed above." in page
+    assert "It matches the wording printed above, in English." in page
     assert "When to call the clinic" not in page
     assert FIRST.aftercare_hash in page
     pdf = client.get(f"/frontdesk/appointments/{appointment.id}/acknowledgment.pdf")
