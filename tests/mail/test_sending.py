@@ -157,6 +157,12 @@ def test_booking_keeps_the_language_chosen(client, smtp):
     assert appointment.language == "es"
     assert _outbox()[0].language == "es"
     assert len(smtp.messages) == 1
+    # The email itself is in Spanish (intake/translations), subject and both parts.
+    delivered = smtp.messages[0]
+    assert delivered.message["Subject"].startswith("Unas preguntas antes de su visita")
+    assert "Su cita en Demo Skin Clinic es el" in delivered.part("text/plain")
+    assert "Responder las preguntas" in delivered.part("text/html")
+    assert_link_email(delivered, appointment)
 
 
 def _link_page_field(html: str) -> str:

@@ -35,7 +35,8 @@ PATIENT_SOURCES: list[tuple[str, str]] = [
     ("templates/_clinic.html", "jinja2"),
     ("templates/_date_input.html", "jinja2"),
     ("templates/base.html", "jinja2"),
-    ("templates/mail/**", "jinja2"),  # patient emails, once they exist
+    ("templates/mail/**", "jinja2"),  # patient emails and the no-more-reminders page
+    ("intake/mail/**.py", "python"),  # email subjects
 ]
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None}
 # %(name)s, %(num)d ... and a bare %s / %d.
