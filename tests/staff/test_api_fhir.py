@@ -531,3 +531,38 @@ def test_every_answer_matches_the_openapi_document(app, client, who):
         assert statuses == [403, 403, 200, 200, 404]
     else:
         assert statuses == [200, 404, 200, 200, 404]
+
+
+# -- API tokens ------------------------------------------------------------------
+
+
+def test_a_read_intakes_token_exports_and_is_named_in_the_audit(client, valid):
+    from tests.staff.test_api_tokens import bearer, make_token
+
+    appointment, _ = make_submitted({"active_acne": "yes"})
+    _row, token = make_token("read:intakes")
+
+    questionnaire = client.get("/api/v1/questionnaire", headers=bearer(token))
+    exported = client.get(export_url(appointment.id), headers=bearer(token))
+
+    assert questionnaire.status_code == HTTPStatus.OK
+    assert exported.status_code == HTTPStatus.OK
+    bundle = valid(fhir_json(exported))
+    assert [f["code"]["coding"][0]["code"] for f in resources(bundle, "Flag")] == ["ACTIVE_ACNE"]
+    read = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == Action.API_INTAKE_READ.value)
+    ).all()
+    assert [(e.actor_kind, e.detail.get("format")) for e in read] == [("api_token", "fhir")]
+
+
+def test_a_token_without_read_intakes_gets_403_and_a_bad_one_401(client):
+    from tests.staff.test_api_tokens import bearer, make_token
+
+    appointment, _ = make_submitted()
+    _, booking_only = make_token("write:appointments")
+
+    assert client.get(export_url(appointment.id), headers=bearer(booking_only)).status_code == 403
+    assert client.get("/api/v1/questionnaire", headers=bearer(booking_only)).status_code == 403
+    refused = client.get(export_url(appointment.id), headers=bearer("itk_" + "x" * 43))
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
