@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from intake.webhooks.delivery import deliver_due
-
 webhooks_group = AppGroup("webhooks", help="Deliver queued webhook events.")
 
 
@@ -20,5 +18,9 @@ webhooks_group = AppGroup("webhooks", help="Deliver queued webhook events.")
 )
 def deliver_command(limit: int) -> None:
     """Send due webhook deliveries (retrying with back-off); print a summary line."""
+    # Imported here: the HTTP client (httpx) costs a tenth of a second of
+    # start-up that no other command, and no web worker, needs.
+    from intake.webhooks.delivery import deliver_due
+
     summary = deliver_due(limit)
     click.echo(summary.line())
