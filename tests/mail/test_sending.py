@@ -72,9 +72,14 @@ def _token_in(text: str) -> str:
 def assert_safe(delivered: Delivered, appointment: Appointment) -> None:
     """Nothing of the screening nor the date of birth in any part or header."""
     text, html = delivered.part("text/plain"), delivered.part("text/html")
-    # Headers and decoded parts, not the raw message: a MIME boundary is
-    # random digits, and once held "1984".
-    headers = "\n".join(f"{name}: {value}" for name, value in delivered.message.items())
+    # Headers and decoded parts, not the raw message: a MIME boundary (in the
+    # body and in Content-Type) and the Message-ID are random digits, and a
+    # boundary once held "1984".
+    headers = "\n".join(
+        f"{name}: {value}"
+        for name, value in delivered.message.items()
+        if name.lower() not in {"content-type", "message-id"}
+    )
     whole = "\n".join((headers, text, html))
     dob = appointment.date_of_birth
     for form in (
