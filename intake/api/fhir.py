@@ -14,12 +14,11 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 
-from intake import audit, fhir
-from intake.api.access import caller, require
+from intake import fhir
+from intake.api.access import require
 from intake.api.tokens import Scope
-from intake.api.views import MAX_ID, _error, bp
-from intake.extensions import db
-from intake.models import Appointment, Role
+from intake.api.views import _error, bp, read_appointment
+from intake.models import Role
 from intake.screening import CURRENT, RULESETS
 
 # As for GET /api/v1/appointments/<id>/intake: front desk never sees answers.
@@ -67,15 +66,7 @@ def fhir_intake(appointment_id: int) -> ResponseReturnValue:
 
     :raise 404: no appointment with this id.
     """
-    appointment = (
-        db.session.get(Appointment, appointment_id) if 0 < appointment_id <= MAX_ID else None
-    )
+    appointment = read_appointment(appointment_id, format="fhir")
     if appointment is None:
         return _error(HTTPStatus.NOT_FOUND)
-    audit.record(
-        audit.Action.API_INTAKE_READ,
-        **caller().actor(),
-        target=("appointment", appointment.id),
-        format="fhir",
-    )
     return fhir_response(fhir.intake_bundle(appointment, current_app.config["INTAKE_BASE_URL"]))

@@ -82,17 +82,28 @@ def appointment_intake(appointment_id: int) -> ResponseReturnValue:
 
     :raise 404: no appointment with this id.
     """
+    appointment = read_appointment(appointment_id)
+    if appointment is None:
+        return _error(HTTPStatus.NOT_FOUND)
+    return jsonify(intake_body(appointment.intake))
+
+
+def read_appointment(appointment_id: int, **detail: str) -> Appointment | None:
+    """Return the appointment whose intake the caller reads, audited; None: no such appointment.
+
+    One read of an intake through the API, whatever its format (``detail``:
+    e.g. ``format="fhir"``), is one ``api.intake_read`` event naming the caller.
+    """
     appointment = (
         db.session.get(Appointment, appointment_id) if 0 < appointment_id <= MAX_ID else None
     )
-    if appointment is None:
-        return _error(HTTPStatus.NOT_FOUND)
-    audit.record(
-        audit.Action.API_INTAKE_READ,
-        **caller().actor(),
-        target=("appointment", appointment.id),
-    )
-    return jsonify(intake_body(appointment.intake))
+    if appointment is not None:
+        audit.record(
+            audit.Action.API_INTAKE_READ,
+            target=("appointment", appointment.id),
+            **caller().actor() | detail,
+        )
+    return appointment
 
 
 # The API's names for the booking fields; intake.appointments reads "dob".
