@@ -40,7 +40,7 @@ babel = Babel()
 # Email to patients (intake.mail); its settings come from INTAKE_SMTP_* (intake.config).
 mail = Mail()
 # Fragments of staff pages that never change once made (a submitted intake's
-# flags explained), kept per process: see templates/review/queue.html. Only
+# flags explained), kept per process: see intake.review.views._flag_lists. Only
 # ever in this process's memory, never in Redis: they hold screening answers.
 fragments = Cache(
     config={

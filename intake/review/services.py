@@ -15,7 +15,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from intake import audit
 from intake.extensions import db
-from intake.models import SUBMITTED, Appointment, Decision, Intake, IntakeLink, IntakeStatus
+from intake.models import (
+    SUBMITTED,
+    Appointment,
+    Decision,
+    Intake,
+    IntakeLink,
+    IntakeStatus,
+    full_name,
+)
 from intake.screening import CURRENT, RULESETS, Citation, RuleSet, Severity, citations_for
 
 MAX_ID = 2**31 - 1
@@ -102,14 +110,34 @@ def _text(value: object) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
-    intake: Intake
-    appointment: Appointment
+    """One queue row: what the row shows, read as columns.
+
+    Never the answers or the flags: a row's flags explained are kept per
+    process once made (a submitted intake's never change), and read with
+    :func:`explain_intakes` only for the rows not kept yet.
+    """
+
+    intake_id: int
+    # Always set on a submitted intake (the schema holds it); typed as stored.
+    submitted_at: dt.datetime | None
+    starts_at: dt.datetime
+    full_name: str
     latest: Decision | None
 
-    @property
-    def flags(self) -> list[FlagView]:
-        """The flags explained; read only where the page has not kept them already."""
-        return explain_flags(self.intake.flags, self.intake.answers or {}, ruleset_of(self.intake))
+
+def explain_intakes(intake_ids: Sequence[int]) -> dict[int, list[FlagView]]:
+    """Return each intake's stored flags explained, reading their answers in one statement."""
+    if not intake_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Intake.id, Intake.flags, Intake.answers, Intake.ruleset_version).where(
+            Intake.id.in_(intake_ids)
+        )
+    )
+    return {
+        row.id: explain_flags(row.flags, row.answers or {}, RULESETS.get(row.ruleset_version or ""))
+        for row in rows
+    }
 
 
 def severity_rank(dialect: str) -> sa.ColumnElement[int]:
@@ -173,6 +201,7 @@ def queue(
     by_risk: bool = True,
     upcoming_offset: int = 0,
     earlier_offset: int = 0,
+    with_decisions: bool = False,
 ) -> tuple[QueuePage, QueuePage]:
     """Return intakes in ``statuses``: those from ``since`` on, and earlier ones.
 
@@ -188,7 +217,13 @@ def queue(
     # A cancelled appointment will not be treated: its intake leaves the queue
     # (the intake page, the audit log and the front desk still show it).
     base = (
-        sa.select(Intake, Appointment)
+        sa.select(
+            Intake.id,
+            Intake.submitted_at,
+            Appointment.starts_at,
+            Appointment.first_name,
+            Appointment.last_name,
+        )
         .join(Appointment, Intake.appointment_id == Appointment.id)
         .where(Intake.status.in_(statuses), Appointment.cancelled_at.is_(None))
     )
@@ -208,15 +243,19 @@ def queue(
         .limit(limit + 1)
     ).all()
     shown_upcoming, shown_earlier = upcoming[:limit], earlier[:limit]
-    latest = _latest_decisions([row.Intake.id for row in (*shown_upcoming, *shown_earlier)])
+    latest = (
+        _latest_decisions([row.id for row in (*shown_upcoming, *shown_earlier)])
+        if with_decisions
+        else {}
+    )
     return (
         QueuePage(
-            [_entry(row.Intake, row.Appointment, latest) for row in shown_upcoming],
+            [_entry(row, latest) for row in shown_upcoming],
             upcoming_offset,
             len(upcoming) > limit,
         ),
         QueuePage(
-            [_entry(row.Intake, row.Appointment, latest) for row in shown_earlier],
+            [_entry(row, latest) for row in shown_earlier],
             earlier_offset,
             len(earlier) > limit,
         ),
@@ -236,10 +275,12 @@ def tab_counts(
     from ``since`` on, which is what their tab lists first.
     """
     by_status: dict[IntakeStatus, int] = {}
+    # "Not cancelled" through the small index of cancelled appointments, so
+    # the waiting intakes are counted from the status index alone.
+    cancelled = sa.select(Appointment.id).where(Appointment.cancelled_at.is_not(None))
     waiting_rows = db.session.execute(
         sa.select(Intake.status, sa.func.count())
-        .join(Appointment, Intake.appointment_id == Appointment.id)
-        .where(Intake.status.in_(waiting), Appointment.cancelled_at.is_(None))
+        .where(Intake.status.in_(waiting), Intake.appointment_id.not_in(cancelled))
         .group_by(Intake.status)
     ).all()
     others = frozenset().union(*tabs.values()) - waiting
@@ -258,8 +299,16 @@ def tab_counts(
     return {key: sum(by_status.get(s, 0) for s in statuses) for key, statuses in tabs.items()}
 
 
-def _entry(intake: Intake, appointment: Appointment, latest: dict[int, Decision]) -> QueueEntry:
-    return QueueEntry(intake, appointment, latest.get(intake.id))
+def _entry(
+    row: sa.Row[int, dt.datetime | None, dt.datetime, str, str], latest: dict[int, Decision]
+) -> QueueEntry:
+    return QueueEntry(
+        row.id,
+        row.submitted_at,
+        row.starts_at,
+        full_name(row.first_name, row.last_name),
+        latest.get(row.id),
+    )
 
 
 def _latest_decisions(intake_ids: Sequence[int]) -> dict[int, Decision]:

@@ -5,11 +5,22 @@ from __future__ import annotations
 import re
 from http import HTTPStatus
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+from markupsafe import Markup
 
 from intake import clock, decisions
+from intake.extensions import fragments
 from intake.models import DECIDABLE, Intake, IntakeStatus
 from intake.review import services
 from intake.review.forms import DecisionForm, outcome_hints, outcome_labels
@@ -38,6 +49,8 @@ TABS: dict[str, frozenset[IntakeStatus]] = {
 # from today on: they are history that only grows).
 WAITING_TABS = ("needs_review", "deferred")
 WAITING: frozenset[IntakeStatus] = frozenset().union(*(TABS[key] for key in WAITING_TABS))
+# Tabs whose rows show the latest decision.
+DECISION_TABS = ("deferred", "decided")
 
 
 def tab_labels() -> dict[str, str]:
@@ -100,6 +113,7 @@ def queue() -> ResponseReturnValue:
         by_risk=by_risk,
         upcoming_offset=_offset("from"),
         earlier_offset=_offset("earlier_from"),
+        with_decisions=tab in DECISION_TABS,
     )
     return render_template(
         "review/queue.html",
@@ -107,9 +121,37 @@ def queue() -> ResponseReturnValue:
         tabs=tab_labels(),
         counts=services.tab_counts(TABS, waiting=WAITING, since=since),
         by_risk=by_risk,
+        show_decisions=tab in DECISION_TABS,
         upcoming=upcoming,
         earlier=earlier,
+        flag_lists=_flag_lists([*upcoming.entries, *earlier.entries]),
     )
+
+
+def _flag_lists(entries: list[services.QueueEntry]) -> dict[int, Markup]:
+    """Return each row's flags explained, as HTML, by intake id.
+
+    A submitted intake's flags, answers and rule set never change (submitting
+    again is a new ``submitted_at``), so each row's HTML is made once per
+    process and language and kept (``intake.extensions.fragments``, never
+    Redis: it holds answers); only the rows not kept yet read their answers,
+    in one statement.
+    """
+    locale = str(get_locale())
+    keys = {e.intake_id: f"queue-flags/{e.intake_id}/{e.submitted_at}/{locale}" for e in entries}
+    kept = fragments.get_dict(*keys.values()) if keys else {}
+    html = {i: kept[key] for i, key in keys.items() if kept.get(key) is not None}
+    missing = [i for i in keys if i not in html]
+    if missing:
+        cell = current_app.jinja_env.get_template("review/_flag_cell.html")
+        labels = severity_labels()
+        made = {
+            i: Markup(cell.render(flags=flags, severity_labels=labels))  # noqa: S704 - Jinja's own autoescaped output
+            for i, flags in services.explain_intakes(missing).items()
+        }
+        fragments.set_many({keys[i]: value for i, value in made.items()})
+        html |= made
+    return html
 
 
 # Beyond this an offset is not a screen anyone pages to (a crafted URL).

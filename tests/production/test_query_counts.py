@@ -290,3 +290,19 @@ def test_a_staff_request_reads_its_account_and_session_row_in_one_statement(
         statements = statements_of(client, path)
     reads = [s for s in statements if "FROM users" in s or "FROM staff_sessions" in s]
     assert len(reads) == 1, reads
+
+
+def test_the_queue_reads_answers_only_for_rows_it_has_not_explained_yet(
+    app: Flask, world: Callable[[int], Pages]
+) -> None:
+    """A row's flags explained are kept per process: a second load reads no answers."""
+    path, client = world(SMALL)["queue"]
+    with app.app_context():
+        first = statements_of(client, path)
+        again = statements_of(client, path)
+        page = client.get(path).get_data(as_text=True)
+    assert [s for s in first if "intakes.answers" in s]
+    assert not [s for s in again if "intakes.answers" in s], again
+    # The kept explanation is the row's own: its flag and the answer behind it.
+    assert page.count("ACTIVE_ACNE") == SMALL
+    assert page.count("Answer: <strong>Yes</strong>") >= SMALL

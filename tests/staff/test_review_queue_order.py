@@ -84,7 +84,7 @@ def test_the_order_is_the_databases_so_a_limit_keeps_the_most_serious(clinician)
 
     upcoming, _earlier = services.queue(TABS["needs_review"], since=since, limit=2)
 
-    assert [e.appointment.first_name for e in upcoming.entries] == ["Contra", "Prec1"]
+    assert [e.full_name.split()[0] for e in upcoming.entries] == ["Contra", "Prec1"]
     assert upcoming.more
 
 
