@@ -306,3 +306,15 @@ def test_the_queue_reads_answers_only_for_rows_it_has_not_explained_yet(
     # The kept explanation is the row's own: its flag and the answer behind it.
     assert page.count("ACTIVE_ACNE") == SMALL
     assert page.count("Answer: <strong>Yes</strong>") >= SMALL
+
+
+def test_a_patient_page_reads_its_session_link_appointment_and_intake_in_one_statement(
+    app: Flask, world: Callable[[int], Pages]
+) -> None:
+    path, client = world(SMALL)["step"]
+    with app.app_context():
+        statements = statements_of(client, path)
+    reads = [s for s in statements if s.lstrip().startswith("SELECT")]
+    assert len(reads) == 1, reads
+    for table in ("patient_sessions", "intake_links", "appointments", "intakes"):
+        assert f"FROM {table}" in reads[0] or f"JOIN {table}" in reads[0], table
