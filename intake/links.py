@@ -162,15 +162,28 @@ def usable(appointment: Appointment, now: dt.datetime | None = None) -> bool:
 
 
 def link_state(link: IntakeLink, now: dt.datetime | None = None) -> LinkState:
-    now = now or utcnow()
+    return state_of(
+        cancelled=link.appointment.cancelled,
+        revoked=link.revoked_at is not None,
+        expired=(now or utcnow()) >= expires_at(link.appointment),
+        locked=link.locked_at is not None,
+    )
+
+
+def state_of(*, cancelled: bool, revoked: bool, expired: bool, locked: bool) -> LinkState:
+    """A link's state from what is true of it: the one order every caller decides it in.
+
+    :func:`link_state` reads these from a loaded link; a list of appointments
+    (the front desk's day) reads them as columns, without loading the links.
+    """
     # Cancelled first: the patient is told the appointment is off, whatever
     # else is true of the link.
-    if link.appointment.cancelled:
+    if cancelled:
         return LinkState.CANCELLED
-    if link.revoked_at is not None:
+    if revoked:
         return LinkState.REVOKED
-    if now >= expires_at(link.appointment):
+    if expired:
         return LinkState.EXPIRED
-    if link.locked_at is not None:
+    if locked:
         return LinkState.LOCKED
     return LinkState.VALID

@@ -10,18 +10,18 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import segno
 import sqlalchemy as sa
-from flask import session
+from flask import current_app, session
+from sqlalchemy.orm import aliased
 
 from intake import audit, clock
 from intake.clock import day_bounds
 from intake.extensions import db
-from intake.links import LinkState, find_link, link_state
+from intake.links import LinkState, find_link, link_state, state_of
 from intake.models import (
     Acknowledgment,
     Appointment,
@@ -42,10 +42,34 @@ MAX_DB_INT = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """An appointment as a list row shows it, read as columns.
+
+    No date of birth, contact details or intake: a list shows none of them.
+    """
+
+    id: int
+    first_name: str
+    last_name: str
+    starts_at: dt.datetime
+    cancelled_at: dt.datetime | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One appointment as the front desk sees it: no answers, no flags."""
 
-    appointment: Appointment
+    # A list (the day, search) reads the columns it shows; the appointment's
+    # own page has the appointment loaded.
+    appointment: Appointment | Listed
     status: IntakeStatus
     link: LinkState | None
     signed: bool
@@ -63,15 +87,96 @@ class Row:
 # the status only, never a flag, a severity or an answer.
 WAITING: frozenset[IntakeStatus] = frozenset({IntakeStatus.NEEDS_REVIEW, IntakeStatus.DEFERRED})
 
+# Appointments on one screen of the day. A busy day has 200: loading and
+# drawing every one was most of the page's time (issue 14), for rows hours
+# away from now.
+PAGE_SIZE = 50
+# Beyond this an offset is not a screen anyone pages to (a crafted URL).
+MAX_OFFSET = 1_000_000
 
-def day(day: dt.date) -> list[Row]:
-    """Return the appointments that start on ``day`` in the clinic, in time order."""
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An appointment today whose intake waits for a clinician: who, when and the status only."""
+
+    id: int
+    starts_at: dt.datetime
+    first_name: str
+    last_name: str
+    status: IntakeStatus
+
+
+@dataclass(frozen=True, slots=True)
+class DayPage:
+    """One screen of a day's appointments, where it lies in the day, and who waits today."""
+
+    rows: list[Row]
+    offset: int
+    total: int
+    # Every appointment of the day still waiting for a clinician, whichever
+    # screen is shown (empty unless the day is today).
+    waiting: list[Waiting]
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.rows)
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(self.offset - PAGE_SIZE, 0) if self.offset else None
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.last if self.last < self.total else None
+
+
+# The day's order: time, then name (the id breaks ties, so screens never overlap).
+DAY_ORDER = (Appointment.starts_at, Appointment.last_name, Appointment.id)
+ON_DAY = (
+    Appointment.starts_at >= sa.bindparam("start"),
+    Appointment.starts_at < sa.bindparam("end"),
+)
+
+
+def day(day: dt.date, *, offset: int | None = None, now: dt.datetime) -> DayPage:
+    """Return one screen of the appointments that start on ``day`` in the clinic, in time order.
+
+    Without an ``offset``, today opens on the screen holding ``now`` (the
+    first appointment not yet started) and another day on its first screen;
+    an offset past the end shows the last screen. Today's page also lists
+    every appointment of the day still waiting for a clinician. Three
+    statements (two on another day) however long the day is.
+    """
+    today = day == clock.clinic_today(now)
     start, end = day_bounds(day)
-    return _rows(
-        sa.select(Appointment)
-        .where(Appointment.starts_at >= start, Appointment.starts_at < end)
-        .order_by(Appointment.starts_at, Appointment.last_name, Appointment.id)
-    )
+    total, started = db.session.execute(DAY_COUNT, {"start": start, "end": end, "now": now}).one()
+    last_screen = max(total - 1, 0) // PAGE_SIZE * PAGE_SIZE
+    if offset is None:
+        offset = min(started // PAGE_SIZE * PAGE_SIZE, last_screen) if today else 0
+    offset = min(offset, last_screen)
+    rows = []
+    if total:
+        rows = _rows(
+            DAY_PAGE,
+            {"start": start, "end": end, "offset": offset, "limit": PAGE_SIZE},
+            now=now,
+        )
+    return DayPage(rows, offset, total, waiting(day) if today else [])
+
+
+def waiting(day: dt.date) -> list[Waiting]:
+    """Every live appointment on ``day`` whose intake waits for a clinician, in time order."""
+    start, end = day_bounds(day)
+    return [
+        Waiting(id_, starts_at, first, last, IntakeStatus(status))
+        for id_, starts_at, first, last, status in db.session.execute(
+            DAY_WAITING, {"start": start, "end": end}
+        )
+    ]
 
 
 def parse_query_date(text: str) -> dt.date | None:
@@ -85,10 +190,10 @@ def search(query: str) -> list[Row]:
     the next one.
     """
     query = query.strip()
-    stmt = sa.select(Appointment)
+    criteria: list[sa.ColumnElement[bool]] = []
     dob = parse_query_date(query)
     if dob is not None:
-        stmt = stmt.where(Appointment.date_of_birth == dob)
+        criteria.append(Appointment.date_of_birth == dob)
     else:
         # Each word starts the first or the last name (case-folded, as stored),
         # so the indexed name keys answer it.
@@ -96,75 +201,139 @@ def search(query: str) -> list[Row]:
         if not words:
             return []
         for word in words:
-            stmt = stmt.where(
+            criteria.append(
                 sa.or_(
                     Appointment.first_name_key.startswith(word, autoescape=True),
                     Appointment.last_name_key.startswith(word, autoescape=True),
                 )
             )
-    return _rows(stmt.order_by(Appointment.starts_at.desc(), Appointment.id).limit(SEARCH_LIMIT))
+    latest_first = (Appointment.starts_at.desc(), Appointment.id)
+    found = (
+        sa.select(Appointment.id)
+        .where(*criteria)
+        .order_by(*latest_first)
+        .limit(SEARCH_LIMIT)
+        .subquery("page")
+    )
+    return _rows(_listing(found).order_by(*latest_first), {}, now=utcnow())
 
 
-def _rows(stmt: sa.Select[Any]) -> list[Row]:
-    """Return the listed appointments with what each row shows, in three statements.
+# What the latest link's state needs beyond its appointment, as one value.
+_latest_link = aliased(IntakeLink)
+LINK_FACTS = (
+    sa.select(
+        sa.case(
+            (_latest_link.revoked_at.is_not(None), "revoked"),
+            (_latest_link.locked_at.is_not(None), "locked"),
+            else_="open",
+        )
+    )
+    .where(
+        _latest_link.id
+        == sa.select(sa.func.max(IntakeLink.id))
+        .where(IntakeLink.appointment_id == Appointment.id)
+        .correlate(Appointment)
+        .scalar_subquery()
+    )
+    .correlate(Appointment)
+    .scalar_subquery()
+)
+LATEST_MAIL = (
+    sa.select(OutboxMessage.state)
+    .where(OutboxMessage.appointment_id == Appointment.id)
+    .order_by(OutboxMessage.id.desc())
+    .limit(1)
+    .correlate(Appointment)
+    .scalar_subquery()
+)
 
-    A row shows the intake's status, whether it is signed and the state of the
-    latest link: those are read as columns (never an intake's answers, flags
+
+def _listing(page: sa.Subquery) -> sa.Select[Any]:
+    """What each row of a list shows, for the appointments ``page`` picks (its ``id`` column).
+
+    The page's appointments are picked first (an index answers the day or the
+    search, then the offset and limit), and only those get their intake,
+    latest link and latest email: not the rows an offset skips.
+    """
+    return (
+        sa.select(
+            Appointment.id,
+            Appointment.first_name,
+            Appointment.last_name,
+            Appointment.starts_at,
+            Appointment.cancelled_at,
+            Intake.status,
+            Acknowledgment.id.is_not(None).label("signed"),
+            LINK_FACTS.label("link"),
+            LATEST_MAIL.label("mail"),
+        )
+        .select_from(Appointment)
+        .join(page, page.c.id == Appointment.id)
+        .outerjoin(Intake, Intake.appointment_id == Appointment.id)
+        .outerjoin(Acknowledgment, Acknowledgment.intake_id == Intake.id)
+    )
+
+
+# The day's statements, built once, their values bound per request.
+# SQLAlchemy keys its cache of compiled SQL on a statement's structure:
+# building the page's statement and working out that key again on every
+# request (subqueries and all) took about as long as PostgreSQL took to run it.
+DAY_COUNT = sa.select(
+    sa.func.count(),
+    sa.func.count(sa.case((Appointment.starts_at < sa.bindparam("now"), 1))),
+).where(*ON_DAY)
+DAY_PAGE = _listing(
+    sa.select(Appointment.id)
+    .where(*ON_DAY)
+    .order_by(*DAY_ORDER)
+    .offset(sa.bindparam("offset", type_=sa.Integer))
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .subquery("page")
+).order_by(*DAY_ORDER)
+DAY_WAITING = (
+    sa.select(
+        Appointment.id,
+        Appointment.starts_at,
+        Appointment.first_name,
+        Appointment.last_name,
+        Intake.status,
+    )
+    .join(Intake, Intake.appointment_id == Appointment.id)
+    .where(*ON_DAY, Appointment.cancelled_at.is_(None), Intake.status.in_(WAITING))
+    .order_by(*DAY_ORDER)
+)
+
+
+def _rows(stmt: sa.Select[Any], params: dict[str, Any], *, now: dt.datetime) -> list[Row]:
+    """Return the rows a :func:`_listing` statement reads, in one statement.
+
+    A row shows the appointment's time and name, the intake's status, whether
+    it is signed, the state of the latest link and of the latest email: all
+    read as columns, with no entity loaded (never an intake's answers, flags
     or an acknowledgment's text, which the front desk does not see), and only
     the latest link of each appointment, not every link it ever had.
     """
-    appointments: Sequence[Appointment] = db.session.execute(stmt).scalars().all()
-    ids = [a.id for a in appointments]
-    if not ids:
-        return []
-    intakes = {
-        row.appointment_id: (row.status, row.signed)
-        for row in db.session.execute(
-            sa.select(
-                Intake.appointment_id,
-                Intake.status,
-                Acknowledgment.id.is_not(None).label("signed"),
-            )
-            .outerjoin(Acknowledgment, Acknowledgment.intake_id == Intake.id)
-            .where(Intake.appointment_id.in_(ids))
-        )
-    }
-    latest_ids = (
-        sa.select(sa.func.max(IntakeLink.id))
-        .where(IntakeLink.appointment_id.in_(ids))
-        .group_by(IntakeLink.appointment_id)
-    )
-    # The link's appointment is already in the session: link_state reads it
-    # from there, with no statement per row.
-    links = {
-        link.appointment_id: link
-        for link in db.session.scalars(sa.select(IntakeLink).where(IntakeLink.id.in_(latest_ids)))
-    }
-    latest_mail = (
-        sa.select(sa.func.max(OutboxMessage.id))
-        .where(OutboxMessage.appointment_id.in_(ids))
-        .group_by(OutboxMessage.appointment_id)
-    )
-    mail = {
-        row.appointment_id: row.state
-        for row in db.session.execute(
-            sa.select(OutboxMessage.appointment_id, OutboxMessage.state).where(
-                OutboxMessage.id.in_(latest_mail)
-            )
-        )
-    }
+    grace = dt.timedelta(hours=current_app.config["INTAKE_LINK_GRACE_HOURS"])
     rows = []
-    for appointment in appointments:
-        status, signed = intakes.get(appointment.id, (IntakeStatus.NOT_STARTED, False))
-        link = links.get(appointment.id)
+    for id_, first, last, starts_at, cancelled_at, status, signed, link, mail in db.session.execute(
+        stmt, params
+    ):
+        cancelled = cancelled_at is not None
         rows.append(
             Row(
-                appointment=appointment,
-                status=IntakeStatus(status),
-                link=link_state(link) if link else None,
+                appointment=Listed(id_, first, last, starts_at, cancelled_at),
+                status=IntakeStatus(status) if status is not None else IntakeStatus.NOT_STARTED,
+                link=None
+                if link is None
+                else state_of(
+                    cancelled=cancelled,
+                    revoked=link == "revoked",
+                    expired=now >= starts_at + grace,
+                    locked=link == "locked",
+                ),
                 signed=bool(signed),
-                cancelled=appointment.cancelled,
-                mail=mail.get(appointment.id),
+                cancelled=cancelled,
+                mail=OutboxState(mail) if mail is not None else None,
             )
         )
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from http import HTTPStatus
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -22,7 +23,7 @@ from intake.frontdesk.forms import (
 )
 from intake.links import LinkState, intake_url
 from intake.mail import outbox
-from intake.models import Appointment, IntakeStatus, MailKind, OutboxState
+from intake.models import Appointment, IntakeStatus, MailKind, OutboxState, utcnow
 from intake.users import current_staff
 
 bp = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
@@ -64,20 +65,44 @@ def helpers() -> dict[str, object]:
             MailKind.REMINDER.value: gettext("Reminder"),
         },
         "language_names": outbox.LANGUAGES,
+        "href_for": href_for,
+        # A list's "Print acknowledgment for <name>", translated once for
+        # every row (Jinja's _() translates and formats on each call).
+        "for_name": gettext("for %(name)s"),
     }
+
+
+# Larger than any id, so it cannot also occur elsewhere in the URL.
+_ID_MARK = 98765432109
+
+
+def href_for(endpoint: str) -> Callable[[int], str]:
+    """Return ``endpoint``'s URL for an appointment id, building the URL once.
+
+    A list links every row to its appointment (and its acknowledgment):
+    ``url_for`` matches the URL map on every call, while the parts around
+    the id are the same for every row.
+    """
+    before, _, after = url_for(endpoint, appointment_id=_ID_MARK).partition(str(_ID_MARK))
+    return lambda appointment_id: f"{before}{int(appointment_id)}{after}"
 
 
 @bp.get("/")
 def day() -> ResponseReturnValue:
-    """List one day's appointments in time order (today in the clinic unless ``date`` is given)."""
-    today = clock.clinic_today()
+    """List one day's appointments in time order (today in the clinic unless ``date`` is given).
+
+    One screen at a time (:data:`services.PAGE_SIZE`); ``from`` is the screen's
+    offset. Without it, today opens on the screen holding the current time.
+    """
+    now = utcnow()
+    today = clock.clinic_today(now)
     raw = request.args.get("date", "").strip()
     chosen = services.parse_query_date(raw) if raw else today
     problem = None
     if chosen is None:
         problem = gettext("Enter the date like 2026-12-01. Showing today instead.")
         chosen = today
-    rows = services.day(chosen)
+    page = services.day(chosen, offset=_offset("from"), now=now)
     return render_template(
         "frontdesk/day.html",
         chosen=chosen,
@@ -86,11 +111,23 @@ def day() -> ResponseReturnValue:
         today=today,
         previous=chosen - dt.timedelta(days=1),
         following=chosen + dt.timedelta(days=1),
-        rows=rows,
-        # Today's appointments still waiting for a clinician: the status only.
-        waiting=[row for row in rows if row.waiting] if chosen == today else [],
+        page=page,
+        rows=page.rows,
+        # Today's appointments still waiting for a clinician, on any screen: the status only.
+        waiting=page.waiting,
         query="",
     )
+
+
+def _offset(name: str) -> int | None:
+    """Return a screen's offset from the query string: ASCII digits, at most MAX_OFFSET.
+
+    Anything else is None, the default screen.
+    """
+    value = request.args.get(name, "")
+    if value.isascii() and value.isdigit() and int(value) <= services.MAX_OFFSET:
+        return int(value)
+    return None
 
 
 @bp.get("/search")
