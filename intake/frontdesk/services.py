@@ -91,8 +91,6 @@ WAITING: frozenset[IntakeStatus] = frozenset({IntakeStatus.NEEDS_REVIEW, IntakeS
 # drawing every one was most of the page's time (issue 14), for rows hours
 # away from now.
 PAGE_SIZE = 50
-# Beyond this an offset is not a screen anyone pages to (a crafted URL).
-MAX_OFFSET = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from intake.frontdesk.forms import (
 from intake.links import LinkState, intake_url
 from intake.mail import outbox
 from intake.models import Appointment, IntakeStatus, MailKind, OutboxState, utcnow
+from intake.paging import offset_arg
 from intake.users import current_staff
 
 bp = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
@@ -102,7 +103,7 @@ def day() -> ResponseReturnValue:
     if chosen is None:
         problem = gettext("Enter the date like 2026-12-01. Showing today instead.")
         chosen = today
-    page = services.day(chosen, offset=_offset("from"), now=now)
+    page = services.day(chosen, offset=offset_arg("from"), now=now)
     return render_template(
         "frontdesk/day.html",
         chosen=chosen,
@@ -117,17 +118,6 @@ def day() -> ResponseReturnValue:
         waiting=page.waiting,
         query="",
     )
-
-
-def _offset(name: str) -> int | None:
-    """Return a screen's offset from the query string: ASCII digits, at most MAX_OFFSET.
-
-    Anything else is None, the default screen.
-    """
-    value = request.args.get(name, "")
-    if value.isascii() and value.isdigit() and int(value) <= services.MAX_OFFSET:
-        return int(value)
-    return None
 
 
 @bp.get("/search")

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from intake import clock, decisions
 from intake.extensions import fragments
 from intake.models import DECIDABLE, Intake, IntakeStatus
+from intake.paging import offset_arg
 from intake.review import services
 from intake.review.forms import DecisionForm, outcome_hints, outcome_labels
 from intake.users import current_staff
@@ -111,8 +112,8 @@ def queue() -> ResponseReturnValue:
         TABS[tab],
         since=since,
         by_risk=by_risk,
-        upcoming_offset=_offset("from"),
-        earlier_offset=_offset("earlier_from"),
+        upcoming_offset=offset_arg("from") or 0,
+        earlier_offset=offset_arg("earlier_from") or 0,
         with_decisions=tab in DECISION_TABS,
     )
     return render_template(
@@ -152,16 +153,6 @@ def _flag_lists(entries: list[services.QueueEntry]) -> dict[int, Markup]:
         fragments.set_many({keys[i]: value for i, value in made.items()})
         html |= made
     return html
-
-
-# Beyond this an offset is not a screen anyone pages to (a crafted URL).
-MAX_OFFSET = 1_000_000
-
-
-def _offset(name: str) -> int:
-    """Return a list's offset from the query string; anything but a small count is 0."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) <= MAX_OFFSET else 0
 
 
 def _intake_or_404(intake_id: int) -> Intake:

@@ -193,3 +193,16 @@ def test_a_cancelled_appointment_leaves_the_queue_and_its_count(client, clinicia
     after = client.get("/review/")
     assert queue_rows(after) == ["Staying Example"]
     assert "Needs review (1)" in text_of(after)
+
+
+@pytest.mark.parametrize("offset", ["²", "٣", "1" * 30, "-1", "2.5", "abc"])
+def test_a_queue_offset_that_is_not_a_plain_count_shows_the_first_screen(
+    client, clinician, offset
+):
+    make_submitted({"active_acne": "yes"}, first_name="Firstscreen")
+
+    for name in ("from", "earlier_from"):
+        response = client.get("/review/", query_string={name: offset})
+
+        assert response.status_code == HTTPStatus.OK
+        assert "Firstscreen" in response.get_data(as_text=True)
