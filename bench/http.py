@@ -49,6 +49,8 @@ import psycopg
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from intake.serve import MALLOC_SETTINGS
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("INTAKE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -403,7 +405,8 @@ def main() -> int:  # noqa: PLR0915 - one run, told in order
     parser.add_argument(
         "--malloc-arenas",
         default="2",
-        help="MALLOC_ARENA_MAX for gunicorn (glibc); empty: glibc's default (8 per core)",
+        help="MALLOC_ARENA_MAX for gunicorn (glibc); empty: glibc's defaults "
+        "(8 arenas per core, a sliding mmap threshold)",
     )
     parser.add_argument(
         "--soak",
@@ -435,10 +438,10 @@ def main() -> int:  # noqa: PLR0915 - one run, told in order
                 "INTAKE_AUDIT_CHECKPOINTS": str(out / "checkpoints.jsonl"),
             }
             if args.malloc_arenas:
-                # Each gthread thread would otherwise get malloc arenas of its
-                # own, which fill with fragments: workers grew from ~83 to
-                # 140-200 MiB over 20,000 requests, and stay at ~87 with 2.
-                env["MALLOC_ARENA_MAX"] = args.malloc_arenas
+                # What `python -m intake.serve` sets for gunicorn (README,
+                # "Running in production"): two malloc arenas, and a fixed
+                # mmap threshold so that sign-ins' Argon2 blocks are returned.
+                env |= MALLOC_SETTINGS | {"MALLOC_ARENA_MAX": args.malloc_arenas}
             subprocess.run(  # noqa: S603
                 [str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
                 cwd=ROOT,

@@ -34,6 +34,10 @@ class SetupError(RuntimeError):
     """Something the production setup needs is missing; the message says what."""
 
 
+# glibc's malloc settings for the gunicorn processes (see main()).
+MALLOC_SETTINGS = {"MALLOC_ARENA_MAX": "2", "MALLOC_MMAP_THRESHOLD_": "131072"}
+
+
 def check_environment(environ: Mapping[str, str]) -> None:
     """Raise :class:`SetupError` naming every required variable that is unset or empty."""
     missing = [name for name in REQUIRED if not environ.get(name)]
@@ -127,10 +131,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(2) from None
     migrate(database)
     compile_translations()
-    # glibc reads this at process start, so it is set for gunicorn here: with
-    # two malloc arenas a threaded worker stays near 85 MiB instead of growing
-    # to 140-180 MiB (bench/README.md).
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    # glibc reads these at process start, so they are set for gunicorn here:
+    # with two malloc arenas a threaded worker stays near 85 MiB instead of
+    # growing to 140-180 MiB; with a fixed mmap threshold each sign-in's 19 MiB
+    # Argon2 block goes back to the system when freed, where glibc's sliding
+    # threshold would keep one per thread in the heap (bench/README.md).
+    for name, value in MALLOC_SETTINGS.items():
+        os.environ.setdefault(name, value)
     command = gunicorn_command(options)
     os.execv(command[0], command)  # noqa: S606 - replaces this process with gunicorn
 

@@ -113,6 +113,11 @@ def test_creates_the_database_migrates_it_and_serves(tmp_path):
         with psycopg.connect(PG_SERVER.rsplit("/", 1)[0] + f"/{name}") as conn:
             head = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         assert head is not None
+        # gunicorn (this process, exec'd) runs with glibc's malloc settings,
+        # which the workers inherit: memory stays flat (bench/README.md).
+        environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in environ
+        assert b"MALLOC_MMAP_THRESHOLD_=131072" in environ
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
