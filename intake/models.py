@@ -331,15 +331,16 @@ class Intake(Model):
             "(submitted_at IS NULL AND ruleset_version IS NULL)",
             name="submitted_fields",
         ),
-        # Counting intakes by status for a range of appointments reads this
-        # index alone, never the rows that hold the answers (migration 0015).
-        sa.Index("ix_intakes_appointment_id_status", "appointment_id", "status"),
+        # Intakes by status (the queue's lists), and counted by status with
+        # their appointment from this index alone, never the rows that hold
+        # the answers (migration 0015).
+        sa.Index("ix_intakes_status_appointment_id", "status", "appointment_id"),
     )
 
     id: Mapped[int_pk]
     appointment_id: Mapped[int] = mapped_column(sa.ForeignKey("appointments.id"), unique=True)
     status: Mapped[IntakeStatus] = mapped_column(
-        _enum(IntakeStatus, "intake_status"), default=IntakeStatus.NOT_STARTED, index=True
+        _enum(IntakeStatus, "intake_status"), default=IntakeStatus.NOT_STARTED
     )
     # Saved step by step while in progress; frozen once submitted.
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
