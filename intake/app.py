@@ -36,6 +36,7 @@ from intake.extensions import (
     login_manager,
     mail,
 )
+from intake.paging import href_for
 from intake.wording import LOCALE_SESSION_KEY, SUPPORTED_LOCALES, patient_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,6 +170,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     fragments.init_app(app)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["href_for"] = href_for
     # A rule set's question or aftercare text in the page's language (its data).
     app.jinja_env.globals["patient_text"] = patient_text
     app.jinja_env.globals["is_patient_request"] = is_patient_request

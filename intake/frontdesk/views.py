@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from http import HTTPStatus
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -66,26 +65,10 @@ def helpers() -> dict[str, object]:
             MailKind.REMINDER.value: gettext("Reminder"),
         },
         "language_names": outbox.LANGUAGES,
-        "href_for": href_for,
         # A list's "Print acknowledgment for <name>", translated once for
         # every row (Jinja's _() translates and formats on each call).
         "for_name": gettext("for %(name)s"),
     }
-
-
-# Larger than any id, so it cannot also occur elsewhere in the URL.
-_ID_MARK = 98765432109
-
-
-def href_for(endpoint: str) -> Callable[[int], str]:
-    """Return ``endpoint``'s URL for an appointment id, building the URL once.
-
-    A list links every row to its appointment (and its acknowledgment):
-    ``url_for`` matches the URL map on every call, while the parts around
-    the id are the same for every row.
-    """
-    before, _, after = url_for(endpoint, appointment_id=_ID_MARK).partition(str(_ID_MARK))
-    return lambda appointment_id: f"{before}{int(appointment_id)}{after}"
 
 
 @bp.get("/")

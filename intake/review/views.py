@@ -126,6 +126,8 @@ def queue() -> ResponseReturnValue:
         upcoming=upcoming,
         earlier=earlier,
         flag_lists=_flag_lists([*upcoming.entries, *earlier.entries]),
+        # Translated once for the page, formatted on each row.
+        submitted_label=gettext("Submitted %(when)s"),
     )
 
 
