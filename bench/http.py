@@ -64,6 +64,8 @@ LABELS = {
     "day": "front-desk day",
 }
 MEMORY_REQUESTS = 20_000
+# The memory run in parts, RSS read after each.
+SOAK_PARTS = 3
 STAFF_PASSWORD = "bench horse battery staple 42"  # noqa: S105 - a throwaway database's
 
 
@@ -310,6 +312,11 @@ def gunicorn(module: str, port: int, env: dict[str, str], log: Path) -> subproce
     )
 
 
+def rss_of(master: int) -> dict[int, float]:
+    """Return each worker's resident memory in MiB, by pid."""
+    return {pid: rss_mib(pid) for pid in workers_of(master)}
+
+
 def workers_of(master: int) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
@@ -468,7 +475,7 @@ def main() -> int:  # noqa: PLR0915 - one run, told in order
             for _ in range(8):
                 urllib.request.urlopen(f"http://127.0.0.1:{app_port}/healthz").read()
             time.sleep(1)
-            rss_before = {pid: rss_mib(pid) for pid in workers_of(intake.pid)}
+            rss_before = rss_of(intake.pid)
 
             def host_of(scenario: str) -> str:
                 return f"http://127.0.0.1:{hello_port if scenario == 'hello' else app_port}"
@@ -511,21 +518,24 @@ def main() -> int:  # noqa: PLR0915 - one run, told in order
                         served += results[scenario, users]["all_requests"]
                     print(scenario, users, results[scenario, users], file=sys.stderr)
             # Enough further requests for the memory figure (patient pages,
-            # the most common request).
+            # the most common request), in parts, with the workers' RSS read
+            # after each: "flat" is the last parts adding nothing.
+            memory = [(0, rss_before), (served, rss_of(intake.pid))]
             if served < MEMORY_REQUESTS and args.soak > 0:
                 rate = max(results.get(("step_get", max(loads)), {}).get("rps", 50.0), 1.0)
                 seconds = min(args.soak, (MEMORY_REQUESTS - served) / rate * 1.15 + 3)
-                soak = locust(
-                    "step_get",
-                    max(loads),
-                    seconds,
-                    f"http://127.0.0.1:{app_port}",
-                    setup | {"offset": offset},
-                    out,
-                )
-                served += soak["all_requests"]
-            rss_after = {pid: rss_mib(pid) for pid in workers_of(intake.pid)}
-            report(results, waits, loads, rss_before, rss_after, served, args)
+                for _ in range(SOAK_PARTS):
+                    soak = locust(
+                        "step_get",
+                        max(loads),
+                        seconds / SOAK_PARTS,
+                        f"http://127.0.0.1:{app_port}",
+                        setup | {"offset": offset},
+                        out,
+                    )
+                    served += soak["all_requests"]
+                    memory.append((served, rss_of(intake.pid)))
+            report(results, waits, loads, memory, args)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -540,9 +550,7 @@ def report(
     results: dict[tuple[str, int], dict[str, Any]],
     waits: dict[tuple[str, int], list[int]],
     loads: list[int],
-    rss_before: dict[int, float],
-    rss_after: dict[int, float],
-    served: int,
+    memory: list[tuple[int, dict[int, float]]],
     args: argparse.Namespace,
 ) -> None:
     print(
@@ -574,10 +582,11 @@ def report(
             f"| {LABELS[scenario]} | {users} | {busy:.0%} | "
             f"{statistics.mean(samples):.2f} | {max(samples)} |"
         )
-    print(
-        f"\nWorker RSS (MiB) before: {', '.join(f'{v:.0f}' for v in rss_before.values())}; "
-        f"after {served:,} requests: {', '.join(f'{v:.0f}' for v in rss_after.values())}"
-    )
+    print("\nWorker RSS (MiB), after so many requests to the app:\n")
+    print("| requests | " + " | ".join(f"worker {n + 1}" for n in range(len(memory[0][1]))) + " |")
+    print("|---:|" + "---:|" * len(memory[0][1]))
+    for served, rss in memory:
+        print(f"| {served:,} | " + " | ".join(f"{v:.0f}" for v in rss.values()) + " |")
     del loads
 
 
