@@ -31,6 +31,7 @@ from intake.models import (
     IntakeStatus,
     OutboxMessage,
     OutboxState,
+    full_name,
     utcnow,
 )
 from intake.sealed import InvalidToken, seal, unseal
@@ -56,7 +57,7 @@ class Listed:
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return full_name(self.first_name, self.last_name)
 
     @property
     def cancelled(self) -> bool:
