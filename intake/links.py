@@ -152,8 +152,13 @@ def expires_at(appointment: Appointment) -> dt.datetime:
     Computed from the appointment each time, never stored: a rescheduled
     appointment takes its link's expiry with it.
     """
+    return expiry_for(appointment.starts_at)
+
+
+def expiry_for(starts_at: dt.datetime) -> dt.datetime:
+    """Return when the links of an appointment starting at ``starts_at`` stop working."""
     grace = dt.timedelta(hours=current_app.config["INTAKE_LINK_GRACE_HOURS"])
-    return appointment.starts_at + grace
+    return starts_at + grace
 
 
 def usable(appointment: Appointment, now: dt.datetime | None = None) -> bool:

@@ -15,13 +15,13 @@ from typing import Any
 
 import segno
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import session
 from sqlalchemy.orm import aliased
 
 from intake import audit, clock
 from intake.clock import day_bounds
 from intake.extensions import db
-from intake.links import LinkState, find_link, link_state, state_of
+from intake.links import LinkState, expiry_for, find_link, link_state, state_of
 from intake.models import (
     Acknowledgment,
     Appointment,
@@ -312,7 +312,6 @@ def _rows(stmt: sa.Select[Any], params: dict[str, Any], *, now: dt.datetime) -> 
     or an acknowledgment's text, which the front desk does not see), and only
     the latest link of each appointment, not every link it ever had.
     """
-    grace = dt.timedelta(hours=current_app.config["INTAKE_LINK_GRACE_HOURS"])
     rows = []
     for id_, first, last, starts_at, cancelled_at, status, signed, link, mail in db.session.execute(
         stmt, params
@@ -327,7 +326,7 @@ def _rows(stmt: sa.Select[Any], params: dict[str, Any], *, now: dt.datetime) -> 
                 else state_of(
                     cancelled=cancelled,
                     revoked=link == "revoked",
-                    expired=now >= starts_at + grace,
+                    expired=now >= expiry_for(starts_at),
                     locked=link == "locked",
                 ),
                 signed=bool(signed),
