@@ -9,7 +9,9 @@ One decorator, :func:`require`, guards every API route that is not public::
 The request is then one of two kinds:
 
 - ``Authorization: Bearer itk_...``: the token must exist, not be revoked and
-  not have expired (else 401 with ``WWW-Authenticate: Bearer``), and must
+  not have expired (else 401 with ``WWW-Authenticate: Bearer``; each such
+  failure counts against the client address with failed sign-ins, and an
+  address over ``INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES`` gets 429), and must
   carry ``scope`` (else 403). Any session cookie is ignored. No CSRF token is
   needed: a browser never adds this header on its own. Every call is audited
   (``api_token.used``: the token's id, the method, the route pattern and the
@@ -40,7 +42,7 @@ from werkzeug.exceptions import HTTPException
 from intake import audit
 from intake.api import tokens
 from intake.api.tokens import Scope
-from intake.auth import guard
+from intake.auth import guard, throttle
 from intake.extensions import csrf
 from intake.models import ApiToken, Role
 
@@ -181,8 +183,15 @@ def _with_token(
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> ResponseReturnValue:
+    # A failed token counts against the client address, with failed sign-ins
+    # (INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES): an address over the limit is
+    # answered 429 before any token is looked up.
+    refused = throttle.refused(None, by_address=True)
+    if refused is not None:
+        return refused
     row = tokens.find_usable(token)
     if row is None:
+        throttle.failed(None, by_address=True)
         response = error(
             HTTPStatus.UNAUTHORIZED,
             "The API token is not valid: it is unknown, has expired or was revoked.",

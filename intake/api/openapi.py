@@ -95,6 +95,11 @@ def document() -> dict[str, Any]:
                         },
                         "400": _error("The body is not a JSON object of text values."),
                         "401": _error("Not signed in, and no valid token."),
+                        "429": _json(
+                            "TooManyRequests",
+                            "Too many failed tokens or sign-ins from this address; "
+                            "see `Retry-After`.",
+                        ),
                         "403": _error("A role or a token without the scope."),
                         "409": _json("DuplicateBooking", "Already booked at this time."),
                         "422": _json("InvalidInput", "One or more fields are wrong."),
@@ -126,6 +131,11 @@ def document() -> dict[str, Any]:
                         "200": _json("Appointment", "Changed (or already so: `changed` is `[]`)."),
                         "400": _error("The body is not a JSON object of text values."),
                         "401": _error("Not signed in, and no valid token."),
+                        "429": _json(
+                            "TooManyRequests",
+                            "Too many failed tokens or sign-ins from this address; "
+                            "see `Retry-After`.",
+                        ),
                         "403": _error("A role or a token without the scope."),
                         "404": _error("No appointment with this id."),
                         "409": _json("Conflict", "Cancelled, signed, or a duplicate booking."),
@@ -164,6 +174,11 @@ def document() -> dict[str, Any]:
                         "200": _json("Appointment", "Cancelled."),
                         "400": _error("The body is not a JSON object with only `reason`."),
                         "401": _error("Not signed in, and no valid token."),
+                        "429": _json(
+                            "TooManyRequests",
+                            "Too many failed tokens or sign-ins from this address; "
+                            "see `Retry-After`.",
+                        ),
                         "403": _error("A role or a token without the scope."),
                         "404": _error("No appointment with this id."),
                         "409": _json("Conflict", "Already cancelled."),
@@ -200,6 +215,11 @@ def document() -> dict[str, Any]:
                             },
                         },
                         "401": _error("Nobody is signed in, and no valid token was sent."),
+                        "429": _json(
+                            "TooManyRequests",
+                            "Too many failed tokens or sign-ins from this address; "
+                            "see `Retry-After`.",
+                        ),
                         "403": _error(
                             "Signed in with a role that may not read intakes, or a token "
                             "without the read:intakes scope."
@@ -508,6 +528,16 @@ def _schemas() -> dict[str, Any]:
                         },
                     },
                 },
+            },
+        },
+        "TooManyRequests": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["error", "message", "retry_after"],
+            "properties": {
+                "error": {"const": "too_many_requests"},
+                "message": {"type": "string"},
+                "retry_after": {"type": ["integer", "null"]},
             },
         },
         "Error": {

@@ -226,6 +226,50 @@ def test_an_unknown_or_malformed_token_is_refused(client, header):
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
+GUESSES = 3
+
+
+@pytest.mark.parametrize("app_config", [{"INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": GUESSES}])
+def test_an_address_guessing_tokens_is_refused_before_any_token_is_looked_up(client):
+    _, token = make_token("read:intakes")
+    appointment, _ = make_appointment()
+    guesser = {"REMOTE_ADDR": "203.0.113.7"}
+    for n in range(GUESSES):
+        guess = bearer("itk_" + f"{n}".rjust(43, "A"))
+        answer = client.get(intake_url(appointment.id), headers=guess, environ_base=guesser)
+        assert_bearer_401(answer)
+
+    refused = client.get(intake_url(appointment.id), headers=bearer(token), environ_base=guesser)
+
+    # Over the limit even a valid token waits: the address is refused first.
+    assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert int(refused.headers["Retry-After"]) > 0
+    assert refused.get_json()["error"] == "too_many_requests"
+    throttled = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == Action.SIGN_IN_THROTTLED.value)
+    ).all()
+    assert [(e.detail["by"], e.detail["step"]) for e in throttled] == [
+        ("address", "api.appointment_intake")
+    ]
+    # Another address, and a session sign-in's address count, are apart from it.
+    other = {"REMOTE_ADDR": "198.51.100.20"}
+    answered = client.get(intake_url(appointment.id), headers=bearer(token), environ_base=other)
+    assert answered.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("app_config", [{"INTAKE_SIGN_IN_ADDRESS_MAX_FAILURES": GUESSES}])
+def test_failed_tokens_and_failed_sign_ins_share_the_address_count(client):
+    appointment, _ = make_appointment()
+    for n in range(GUESSES - 1):
+        guess = bearer("itk_" + f"{n}".rjust(43, "B"))
+        assert_bearer_401(client.get(intake_url(appointment.id), headers=guess))
+    client.post("/login", data={"email": "someone@clinic.test", "password": "not the password"})
+
+    again = client.post("/login", data={"email": "other@clinic.test", "password": "nor this"})
+
+    assert again.status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
 def test_a_token_without_the_scope_gets_403(client):
     _, write_only = make_token("write:appointments")
     _, read_only = make_token("read:intakes")
