@@ -514,6 +514,9 @@ def register(app: Any) -> None:
     from intake.mail.reminders import reminders_cli
 
     app.cli.add_command(reminders_cli)
+    from intake.mail.retry import mail_cli
+
+    app.cli.add_command(mail_cli)
     from intake.auth.totp_cli import totp_group
 
     app.cli.add_command(totp_group)

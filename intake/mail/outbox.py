@@ -27,8 +27,12 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
+import click
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
@@ -49,6 +53,8 @@ from intake.models import (
 )
 from intake.sealed import InvalidToken, seal, unseal
 from intake.unit_of_work import after_commit, locked
+
+T = TypeVar("T")
 
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 
@@ -378,3 +384,52 @@ def usable_link(appointment: Appointment) -> IntakeLink | None:
     if link is None or link_state(link) is not LinkState.VALID or not links.usable(appointment):
         return None
     return link
+
+
+# -- A cron run (``reminders send``, ``mail retry``) ------------------------------
+
+
+@dataclass
+class Summary:
+    """What one run did: the line it prints."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def line(self) -> str:
+        return f"sent {self.sent}, failed {self.failed}, skipped {self.skipped}"
+
+
+def require_enabled() -> None:
+    """Stop a command, with the line that says why, while email is off."""
+    if not enabled():
+        raise click.ClickException("email is off: set INTAKE_SMTP_HOST (see the README)")
+
+
+def due_after_forgetting(
+    due: Callable[[dt.datetime | None], list[T]], now: dt.datetime | None
+) -> list[T]:
+    """Wipe dead links' tokens (committed), then what ``due`` lists, with no transaction kept."""
+    try:
+        forget_dead_tokens(now)
+        db.session.commit()
+        found = due(now)
+        db.session.rollback()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return found
+
+
+def send_each(claimed: Iterable[int | None]) -> Summary:
+    """Send each outbox row as it is claimed (None: another run has it, or nothing to send)."""
+    summary = Summary()
+    for message_id in claimed:
+        if message_id is None:
+            summary.skipped += 1
+        elif deliver(message_id) is OutboxState.SENT:
+            summary.sent += 1
+        else:
+            summary.failed += 1
+    return summary

@@ -29,7 +29,6 @@ and the front desk sees them as in progress.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import click
 import sqlalchemy as sa
@@ -58,16 +57,6 @@ MAX_ATTEMPTS = 3
 STALE_MINUTES = 15
 
 NOT_SUBMITTED = (IntakeStatus.NOT_STARTED, IntakeStatus.IN_PROGRESS)
-
-
-@dataclass
-class Summary:
-    sent: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-    def line(self) -> str:
-        return f"sent {self.sent}, failed {self.failed}, skipped {self.skipped}"
 
 
 def due(now: dt.datetime | None = None) -> list[int]:
@@ -193,27 +182,10 @@ def claim(appointment_id: int, now: dt.datetime | None = None) -> int | None:
     return message_id
 
 
-def send_due(now: dt.datetime | None = None) -> Summary:
+def send_due(now: dt.datetime | None = None) -> outbox.Summary:
     """Claim and send every reminder due now; each claim and outcome commits on its own."""
-    summary = Summary()
-    try:
-        outbox.forget_dead_tokens(now)
-        db.session.commit()
-        ids = due(now)
-        db.session.rollback()
-    except BaseException:
-        db.session.rollback()
-        raise
-    for appointment_id in ids:
-        message_id = claim(appointment_id, now)
-        if message_id is None:
-            summary.skipped += 1
-            continue
-        if outbox.deliver(message_id) is OutboxState.SENT:
-            summary.sent += 1
-        else:
-            summary.failed += 1
-    return summary
+    ids = outbox.due_after_forgetting(due, now)
+    return outbox.send_each(claim(appointment_id, now) for appointment_id in ids)
 
 
 reminders_cli = AppGroup("reminders", help="Email reminders to patients before their appointment.")
@@ -222,6 +194,5 @@ reminders_cli = AppGroup("reminders", help="Email reminders to patients before t
 @reminders_cli.command("send")
 def send_command() -> None:
     """Email a reminder to each patient due one; safe to run from cron every few minutes."""
-    if not outbox.enabled():
-        raise click.ClickException("email is off: set INTAKE_SMTP_HOST (see the README)")
+    outbox.require_enabled()
     click.echo(send_due().line())

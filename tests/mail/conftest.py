@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd, in a thread on a free port) that the app sends to.
 
 The server keeps every message it accepts; ``refuse`` makes it answer 550 to
-each recipient, as a server that will not take the address does. Tests read
+each recipient, as a server that will not take the address does, and
+``defer`` 450, as one that asks to be tried again later. Tests read
 the delivered messages with the standard library's parser.
 """
 
@@ -11,7 +12,7 @@ import email
 import email.policy
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -41,6 +42,7 @@ class Delivered:
 class Handler:
     messages: list[Delivered] = field(default_factory=list)
     refuse: bool = False
+    defer: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
@@ -48,6 +50,8 @@ class Handler:
     ) -> str:
         if self.refuse:
             return "550 5.1.1 mailbox unavailable"
+        if self.defer:
+            return "450 4.2.1 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -74,6 +78,7 @@ class SMTPServer:
     def reset(self) -> None:
         self.handler.messages.clear()
         self.handler.refuse = False
+        self.handler.defer = False
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +112,29 @@ def mail_config(port: int) -> dict[str, Any]:
 def app_config(smtp: SMTPServer) -> dict[str, Any]:
     """Every app in these tests sends to the test's SMTP server."""
     return mail_config(smtp.port)
+
+
+def two_runs_at_once(app: Any, send_due: Callable[[], Any]) -> list[Any]:
+    """Run ``send_due`` in two threads at once, each in its own app context (own connection)."""
+    barrier = threading.Barrier(2)
+    summaries: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                barrier.wait()
+                summaries.append(send_due())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    return summaries
 
 
 # Each test request gets an empty ``g``, as on a real server (see tests/staff).

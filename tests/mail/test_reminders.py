@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
@@ -25,6 +24,7 @@ from intake.models import (
 )
 from intake.unit_of_work import transactional
 from tests.conftest import make_appointment
+from tests.mail.conftest import two_runs_at_once
 from tests.mail.test_sending import assert_safe
 from tests.staff.conftest import make_submitted
 
@@ -195,28 +195,6 @@ class TestEmailOff:
         assert "INTAKE_SMTP_HOST" in result.output
 
 
-def _two_runs_at_once(app) -> list[reminders.Summary]:
-    barrier = threading.Barrier(2)
-    summaries: list[reminders.Summary] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                summaries.append(reminders.send_due())
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
-    return summaries
-
-
 @pytest.mark.committed
 def test_two_runs_at_once_send_each_reminder_exactly_once(app, smtp):
     """Two ``reminders send`` at once (threads, each its own connection): one email each."""
@@ -228,7 +206,7 @@ def test_two_runs_at_once_send_each_reminder_exactly_once(app, smtp):
                 appointment, _ = booked(6 + n + round_ / 10, emailed=n % 2 == 0, first_name=f"P{n}")
                 ids.append(appointment.id)
             smtp.messages[:] = _reminders(smtp)
-        summaries = _two_runs_at_once(app)
+        summaries = two_runs_at_once(app, reminders.send_due)
         assert sum(s.sent for s in summaries) == 4
     sent = Counter(d.rcpt_tos[0] for d in _reminders(smtp))
     assert sum(sent.values()) == len(ids)
