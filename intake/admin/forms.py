@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from intake.forms import plausible_day, strip
+from intake.forms import Form, plausible_day, strip
 from intake.models import Role
 
 # The empty first option is the placeholder a `<select required>` needs: nothing
@@ -23,7 +22,7 @@ ROLE_CHOICES = [
 ]
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(Form):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter the person's work email address.")), Length(max=254)],
@@ -37,13 +36,13 @@ class NewUserForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(
         _l("Role"), choices=ROLE_CHOICES, validators=[DataRequired(_l("Choose a role."))]
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters read from the query string; a GET form, so no CSRF token."""
 
     class Meta:
@@ -61,7 +60,7 @@ class AuditFilterForm(FlaskForm):
     )
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(Form):
     """An API token's name, scopes (at least one) and last day (see intake.api.tokens)."""
 
     name = StringField(

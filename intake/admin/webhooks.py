@@ -13,7 +13,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.exceptions import NotFound
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -21,7 +20,7 @@ from wtforms.validators import DataRequired, Length
 from intake import held
 from intake.admin.views import bp
 from intake.extensions import db
-from intake.forms import EmptyForm, strip
+from intake.forms import EmptyForm, Form, strip
 from intake.held import Held
 from intake.models import WebhookDelivery, WebhookEndpoint
 from intake.users import current_staff as me
@@ -33,7 +32,7 @@ ENDPOINT_ID = "<int(max=2147483647):endpoint_id>"
 RECENT_DELIVERIES = 50
 
 
-class WebhookForm(FlaskForm):  # type: ignore[misc]
+class WebhookForm(Form):
     # A text input with the URL keyboard (the stylesheet styles text inputs).
     url = StringField(
         _l("Address (URL)"),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from intake.forms import EmptyForm, strip
+from intake.forms import EmptyForm, Form, strip
 from intake.passwords import MAX_LENGTH
 
 
@@ -16,7 +15,7 @@ def _digits(value: str | None) -> str | None:
     return "".join(value.split()) if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],
@@ -30,7 +29,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         _l("6-digit code from your authenticator app"),
         validators=[
@@ -42,7 +41,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class SignInCodeForm(FlaskForm):
+class SignInCodeForm(Form):
     """The second sign-in step: an authenticator code, or one of the recovery codes."""
 
     code = StringField(
@@ -66,7 +65,7 @@ class EnrolForm(CodeForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],
@@ -91,7 +90,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class PasswordConfirmForm(FlaskForm):
+class PasswordConfirmForm(Form):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(_l("Enter your password."))],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 
 from intake.date_input import DateOfBirthField
+from intake.forms import Form
 
 
 def _name(label: str) -> StringField:
@@ -62,7 +62,7 @@ def _language() -> SelectField:
     )
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     first_name = _name(_l("First name"))
     last_name = _name(_l("Last name"))
     dob = _dob()
@@ -73,13 +73,13 @@ class BookingForm(FlaskForm):
     send_email = BooleanField(_l("Email the intake link to the patient now"))
 
 
-class SendLinkForm(FlaskForm):
+class SendLinkForm(Form):
     """The "Send by email" button beside a link just shown: the link, sealed (intake.sealed)."""
 
     link = HiddenField()
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     """Who the appointment is for (edited until the acknowledgment is signed)."""
 
     first_name = _name(_l("First name"))
@@ -92,11 +92,11 @@ class DetailsForm(FlaskForm):
     language = _language()
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(Form):
     at = _at(_l("New date and time"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Reason (optional)"),
         description=_l(
@@ -106,7 +106,7 @@ class CancelForm(FlaskForm):
     )
 
 
-class ReissueForm(FlaskForm):
+class ReissueForm(Form):
     """Confirm a new link; once the patient has started, say why (the service checks)."""
 
     reason = TextAreaField(

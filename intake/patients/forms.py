@@ -11,11 +11,11 @@ from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, StopValidation, ValidationError
 
 from intake.date_input import DateOfBirthField, in_the_past_and_after_1900
-from intake.forms import strip
+from intake.forms import Form, strip
 from intake.screening import CURRENT, MAX_DETAILS_LENGTH, Question
 
 
-class DateOfBirthForm(FlaskForm):
+class DateOfBirthForm(Form):
     # Three boxes (day, month, year), or the single ISO field of CONTRACT
     # section 6. A date that cannot be read is a message, never a wrong guess:
     # the view checks a match only once this form validates.
@@ -34,7 +34,7 @@ class YesNo:
             raise StopValidation(_l("Choose yes or no."))
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     """Base of the per-step forms: one yes/no field per question, plus details."""
 
     questions: tuple[Question, ...] = ()
@@ -91,7 +91,7 @@ class Ticked:
             raise StopValidation(_l("Tick the box to confirm you have read this."))
 
 
-class AftercareFormBase(FlaskForm):
+class AftercareFormBase(Form):
     signature_name = StringField(
         _l("Your full name"),
         filters=[strip],
@@ -117,7 +117,7 @@ def _make_aftercare_form() -> type[AftercareFormBase]:
 AftercareForm = _make_aftercare_form()
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     """The language switch: the language chosen, and the page to go back to."""
 
     locale = StringField()

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from intake.decisions import MAX_NOTE_LENGTH, note_required
-from intake.forms import strip
+from intake.forms import Form, strip
 from intake.models import IntakeStatus
 
 
@@ -37,7 +36,7 @@ def outcome_hints() -> dict[str, Any]:
     }
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     outcome = RadioField(
         _l("Outcome"),
         choices=[SelectChoice(value, label) for value, label in outcome_labels().items()],
