@@ -402,9 +402,22 @@ def locust(
     }
 
 
+MIN_SECONDS = 3
+
+
+def run_seconds(text: str) -> float:
+    """``--seconds``: shorter than ``MIN_SECONDS``, locust may stop before a request is counted."""
+    value = float(text)
+    if value < MIN_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_SECONDS}")
+    return value
+
+
 def main() -> int:  # noqa: PLR0915 - one run, told in order
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=12, help="run time per scenario and load")
+    parser.add_argument(
+        "--seconds", type=run_seconds, default=12, help="run time per scenario and load"
+    )
     parser.add_argument("--users", default="1,8", help="concurrent users, comma-separated")
     parser.add_argument("--intakes", type=int, default=10_000)
     parser.add_argument("--today", type=int, default=200)
