@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import ssl
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "INTAKE_WEBHOOKS_BACKOFF_SECONDS": 60,
     "INTAKE_WEBHOOKS_TIMEOUT_SECONDS": 10,
     "INTAKE_WEBHOOKS_ALLOW_LOOPBACK": False,
+    "INTAKE_WEBHOOKS_CA_FILE": "",
     # Email (intake.mail): no SMTP host means sending is off.
     "INTAKE_SMTP_HOST": "",
     "INTAKE_SMTP_PORT": 587,
@@ -112,6 +114,7 @@ ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "INTAKE_WEBHOOKS_BACKOFF_SECONDS": ("INTAKE_WEBHOOKS_BACKOFF_SECONDS", int),
     "INTAKE_WEBHOOKS_TIMEOUT_SECONDS": ("INTAKE_WEBHOOKS_TIMEOUT_SECONDS", int),
     "INTAKE_WEBHOOKS_ALLOW_LOOPBACK": ("INTAKE_WEBHOOKS_ALLOW_LOOPBACK", _flag),
+    "INTAKE_WEBHOOKS_CA_FILE": ("INTAKE_WEBHOOKS_CA_FILE", str),
     "INTAKE_SMTP_HOST": ("INTAKE_SMTP_HOST", str),
     "INTAKE_SMTP_PORT": ("INTAKE_SMTP_PORT", int),
     "INTAKE_SMTP_USERNAME": ("INTAKE_SMTP_USERNAME", str),
@@ -199,6 +202,15 @@ def _check_webhooks(config: dict[str, Any], *, production: bool) -> None:
         raise ConfigError("INTAKE_WEBHOOKS_MAX_ATTEMPTS must be 1 or more")
     if production and config["INTAKE_WEBHOOKS_ALLOW_LOOPBACK"]:
         raise ConfigError("INTAKE_WEBHOOKS_ALLOW_LOOPBACK is for tests only, never production")
+    ca_file = config["INTAKE_WEBHOOKS_CA_FILE"]
+    if ca_file:
+        try:
+            ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"INTAKE_WEBHOOKS_CA_FILE must name a readable file of PEM certificates: "
+                f"{ca_file} ({exc.strerror or exc})"
+            ) from exc
 
 
 def _development_secret(instance_path: Path, name: str = "secret_key") -> str:

@@ -30,9 +30,11 @@ import hashlib
 import hmac
 import logging
 import secrets
+import ssl
 import time
 from dataclasses import dataclass, field
 
+import certifi
 import httpx
 import sqlalchemy as sa
 from flask import current_app
@@ -178,6 +180,19 @@ def send(claimed: Claimed) -> Outcome:
     return _post(target, body, headers)
 
 
+def _trusted() -> ssl.SSLContext:
+    """The authorities a receiver's certificate may come from.
+
+    The public ones (certifi's list, as httpx would use), and those in
+    ``INTAKE_WEBHOOKS_CA_FILE`` when set: an integrator's private authority.
+    """
+    context = ssl.create_default_context(cafile=certifi.where())
+    extra = current_app.config["INTAKE_WEBHOOKS_CA_FILE"]
+    if extra:
+        context.load_verify_locations(cafile=extra)
+    return context
+
+
 def _post(target: addresses.Target, body: bytes, headers: dict[str, str]) -> Outcome:
     seconds = current_app.config["INTAKE_WEBHOOKS_TIMEOUT_SECONDS"]
     # The TLS handshake names and verifies the host, though the socket goes to
@@ -188,6 +203,7 @@ def _post(target: addresses.Target, body: bytes, headers: dict[str, str]) -> Out
         timeout=httpx.Timeout(seconds, connect=min(seconds, 5)),
         follow_redirects=False,
         trust_env=False,
+        verify=_trusted(),
     ) as client:
         try:
             # Streamed and never read: the receiver's answer body is not ours to keep.
